@@ -1,0 +1,87 @@
+/**
+ * Stowage: ZenML's artifact store in TypeScript. One filesystem API (`open`,
+ * `copyfile`, `exists`, `glob`, `isdir`, `listdir`, `makedirs`, `mkdir`, `remove`,
+ * `rename`, `rmtree`, `stat`, `walk`) over local disk, memory, S3, Google Cloud
+ * Storage and Azure Blob, chosen by URI scheme, with flavors you can register. It
+ * runs unchanged on Deno, Bun, Node and edge workers.
+ *
+ * This entry point holds the core, the `local` and `memory` flavors and `fileio`;
+ * cloud flavors live in their own subpaths (`./s3`, `./gcs`, `./azure`, `./http`)
+ * and load only when used.
+ *
+ * @example Write, list and read artifacts
+ * ```ts
+ * import { createArtifactStore, fileio } from "./mod.ts";
+ *
+ * const store = await createArtifactStore("memory://quick");
+ * const w = (await store.open("memory://quick/runs/1/model.txt", "w")).getWriter();
+ * await w.write("weights");
+ * await w.close();
+ * console.assert((await store.glob("memory://quick/**\/*.txt")).length === 1);
+ * console.assert((await fileio.readText("memory://quick/runs/1/model.txt")) === "weights");
+ * ```
+ *
+ * @module
+ */
+
+export {
+  type ArtifactStoreConfig,
+  BaseArtifactStore,
+  type BinaryReadMode,
+  type BinaryWriteMode,
+  type ByteRange,
+  type Capabilities,
+  clampRange,
+  type CopyOptions,
+  type DirEntries,
+  type OpenMode,
+  type OpenOptions,
+  type PresignOptions,
+  type ReadOptions,
+  type StatResult,
+  type TextReadMode,
+  type TextWriteMode,
+  type WalkEntry,
+  type WalkOptions,
+  type WriteKind,
+  type WriteOptions,
+} from "./src/base.ts";
+export * from "./src/errors.ts";
+export {
+  type ArtifactStoreClass,
+  baseConfigSchema,
+  type Flavor,
+  flavorFromClass,
+  type StandardResult,
+  type StandardSchemaV1,
+  validateConfig,
+} from "./src/flavor.ts";
+export {
+  createArtifactStore,
+  type FlavorInfo,
+  getFlavor,
+  getFlavorForScheme,
+  listFlavors,
+  registerFlavor,
+  type RegisterFlavorOptions,
+  type StoreConfig,
+  unregisterFlavor,
+} from "./src/registry.ts";
+export * as fileio from "./src/fileio.ts";
+export {
+  LocalArtifactStore,
+  localFlavor,
+  type LocalStoreConfig,
+} from "./flavors/local.ts";
+export {
+  MemoryArtifactStore,
+  memoryFlavor,
+  type MemoryStoreConfig,
+} from "./flavors/memory.ts";
+export {
+  bytesToStream,
+  concatBytes,
+  readAllBytes,
+  readAllText,
+  writeAll,
+} from "./src/streams.ts";

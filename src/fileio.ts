@@ -1,0 +1,513 @@
+/**
+ * `fileio`: the file functions that dispatch any path to the right store, as
+ * `zenml.io.fileio` does. A path goes to the registered store whose root is its
+ * longest prefix; otherwise to a store made for its scheme (with credentials from
+ * the environment); plain paths go to the local file system.
+ *
+ * @example
+ * ```ts
+ * import { fileio } from "../mod.ts";
+ *
+ * await fileio.writeText("memory://fileio-doc/a.txt", "hi");
+ * console.assert((await fileio.readText("memory://fileio-doc/a.txt")) === "hi");
+ * ```
+ *
+ * @module
+ */
+
+import type {
+  BaseArtifactStore,
+  BinaryReadMode,
+  BinaryWriteMode,
+  CopyOptions,
+  OpenMode,
+  OpenOptions,
+  ReadOptions,
+  StatResult,
+  TextReadMode,
+  TextWriteMode,
+  WalkEntry,
+  WalkOptions,
+  WriteOptions,
+} from "./base.ts";
+import { FileExistsError, InvalidPathError } from "./errors.ts";
+import { createArtifactStore } from "./registry.ts";
+import { cwd } from "./_runtime.ts";
+import { splitScheme } from "./path.ts";
+import { readAllBytes, readAllText, writeAll } from "./streams.ts";
+
+const stores: BaseArtifactStore[] = [];
+const automatic = new Map<string, Promise<BaseArtifactStore>>();
+
+/**
+ * Makes `fileio` send paths inside `store.path` to this store.
+ *
+ * @param store the store
+ *
+ * @example
+ * ```ts
+ * import { fileio, MemoryArtifactStore } from "../mod.ts";
+ * const store = new MemoryArtifactStore({ path: "memory://reg-doc" });
+ * fileio.register(store);
+ * fileio.unregister(store);
+ * ```
+ */
+export function register(store: BaseArtifactStore): void {
+  if (!stores.includes(store)) stores.push(store);
+}
+
+/**
+ * Stops sending paths to a registered store.
+ *
+ * @param store the store
+ * @returns true when it was registered
+ *
+ * @example
+ * ```ts
+ * import { fileio, MemoryArtifactStore } from "../mod.ts";
+ * console.assert(!fileio.unregister(new MemoryArtifactStore({ path: "memory://u" })));
+ * ```
+ */
+export function unregister(store: BaseArtifactStore): boolean {
+  const i = stores.indexOf(store);
+  if (i < 0) return false;
+  stores.splice(i, 1);
+  return true;
+}
+
+/** Makes a plain relative path absolute against the working directory. */
+function absolute(path: string): string {
+  if (typeof path !== "string" || path === "") {
+    throw new InvalidPathError(`Path is empty: pass a URI or a file path`, {
+      path,
+    });
+  }
+  const p = path.replaceAll("\\", "/");
+  if (splitScheme(p) || p.startsWith("/")) return path;
+  const base = cwd();
+  if (!base) {
+    throw new InvalidPathError(
+      `Path '${path}' is relative and this runtime has no working directory: use a full URI`,
+      { path },
+    );
+  }
+  return `${base}/${p}`;
+}
+
+/**
+ * The store that serves a path: the registered store with the longest root
+ * containing it, else a store for its scheme (bucket-level root), else local.
+ *
+ * @param path a URI or file path
+ * @returns the store
+ *
+ * @example
+ * ```ts
+ * import { fileio } from "../mod.ts";
+ * console.assert((await fileio.storeFor("memory://x/y")).flavor === "memory");
+ * ```
+ */
+export async function storeFor(path: string): Promise<BaseArtifactStore> {
+  const p = absolute(path);
+  let best: BaseArtifactStore | undefined;
+  for (const s of stores) {
+    if (s.contains(p) && (!best || s.path.length > best.path.length)) best = s;
+  }
+  if (best) return best;
+  const split = splitScheme(p.replaceAll("\\", "/"));
+  const root = split ? `${split[0]}://${split[1].split("/")[0]}` : "/";
+  let store = automatic.get(root);
+  if (!store) {
+    store = createArtifactStore(split && split[0] !== "file" ? root : "/");
+    automatic.set(root, store);
+    store.catch(() => automatic.delete(root));
+  }
+  return await store;
+}
+
+/** Opens a file for reading text. */
+export function open(
+  path: string,
+  mode?: TextReadMode,
+  options?: ReadOptions,
+): Promise<ReadableStream<string>>;
+/** Opens a file for reading bytes. */
+export function open(
+  path: string,
+  mode: BinaryReadMode,
+  options?: ReadOptions,
+): Promise<ReadableStream<Uint8Array>>;
+/** Opens a file for writing text. */
+export function open(
+  path: string,
+  mode: TextWriteMode,
+  options?: WriteOptions,
+): Promise<WritableStream<string>>;
+/** Opens a file for writing bytes. */
+export function open(
+  path: string,
+  mode: BinaryWriteMode,
+  options?: WriteOptions,
+): Promise<WritableStream<Uint8Array>>;
+/**
+ * Opens a file in the store that serves it (see `BaseArtifactStore.open`).
+ *
+ * @param path the file
+ * @param mode the mode (default `"r"`)
+ * @param options read or write options
+ * @returns a readable or writable stream
+ *
+ * @example
+ * ```ts
+ * import { fileio } from "../mod.ts";
+ * const w = (await fileio.open("memory://open-doc/a.bin", "wb")).getWriter();
+ * await w.write(new Uint8Array([1, 2]));
+ * await w.close();
+ * ```
+ */
+export async function open(
+  path: string,
+  mode: OpenMode = "r",
+  options?: OpenOptions,
+): Promise<
+  | ReadableStream<string>
+  | ReadableStream<Uint8Array>
+  | WritableStream<string>
+  | WritableStream<Uint8Array>
+> {
+  return (await storeFor(path)).open(absolute(path), mode, options);
+}
+
+/**
+ * Copies a file; between two stores the bytes stream through with bounded memory.
+ *
+ * @param src the source file
+ * @param dst the destination file
+ * @param options `overwrite` (default false)
+ *
+ * @example
+ * ```ts
+ * import { fileio } from "../mod.ts";
+ * await fileio.writeText("memory://copy-doc/a", "x");
+ * await fileio.copy("memory://copy-doc/a", "memory://copy-doc/b");
+ * ```
+ */
+export async function copy(
+  src: string,
+  dst: string,
+  options: CopyOptions = {},
+): Promise<void> {
+  const [a, b] = await Promise.all([storeFor(src), storeFor(dst)]);
+  if (a === b) return a.copyfile(absolute(src), absolute(dst), options);
+  const overwrite = options.overwrite ?? false;
+  if (!overwrite && await b.exists(absolute(dst))) {
+    throw new FileExistsError(
+      `Destination '${dst}' already exists: pass { overwrite: true } to replace it`,
+      { path: dst, flavor: b.flavor },
+    );
+  }
+  const source = await a.open(absolute(src), "rb");
+  let sink: WritableStream<Uint8Array>;
+  try {
+    sink = await b.open(absolute(dst), overwrite ? "wb" : "xb");
+  } catch (err) {
+    await source.cancel().catch(() => {});
+    throw err;
+  }
+  await source.pipeTo(sink);
+}
+
+/**
+ * Renames a file; between two stores it is a streamed copy, then a remove.
+ *
+ * @param src the source
+ * @param dst the destination
+ * @param options `overwrite` (default false)
+ *
+ * @example
+ * ```ts
+ * import { fileio } from "../mod.ts";
+ * await fileio.writeText("memory://mv-doc/a", "x");
+ * await fileio.rename("memory://mv-doc/a", "memory://mv-doc/b");
+ * ```
+ */
+export async function rename(
+  src: string,
+  dst: string,
+  options: CopyOptions = {},
+): Promise<void> {
+  const [a, b] = await Promise.all([storeFor(src), storeFor(dst)]);
+  if (a === b) return a.rename(absolute(src), absolute(dst), options);
+  await copy(src, dst, options);
+  await a.remove(absolute(src));
+}
+
+/**
+ * Tells whether a path exists.
+ *
+ * @param path the path
+ * @returns true when a file or directory is there
+ *
+ * @example
+ * ```ts
+ * import { fileio } from "../mod.ts";
+ * console.assert(!(await fileio.exists("memory://nothing-here/x")));
+ * ```
+ */
+export async function exists(path: string): Promise<boolean> {
+  return (await storeFor(path)).exists(absolute(path));
+}
+
+/**
+ * Finds the paths matching a glob pattern.
+ *
+ * @param pattern the pattern
+ * @returns the matching full URIs, sorted
+ *
+ * @example
+ * ```ts
+ * import { fileio } from "../mod.ts";
+ * await fileio.writeText("memory://glob-doc/a.txt", "x");
+ * console.assert((await fileio.glob("memory://glob-doc/*.txt")).length === 1);
+ * ```
+ */
+export async function glob(pattern: string): Promise<string[]> {
+  return (await storeFor(pattern)).glob(absolute(pattern));
+}
+
+/**
+ * Tells whether a path is a directory.
+ *
+ * @param path the path
+ * @returns true for a directory
+ *
+ * @example
+ * ```ts
+ * import { fileio } from "../mod.ts";
+ * await fileio.makedirs("memory://isdir-doc/d");
+ * console.assert(await fileio.isdir("memory://isdir-doc/d"));
+ * ```
+ */
+export async function isdir(path: string): Promise<boolean> {
+  return (await storeFor(path)).isdir(absolute(path));
+}
+
+/**
+ * Lists a directory's children (base names, sorted).
+ *
+ * @param path the directory
+ * @returns the names
+ *
+ * @example
+ * ```ts
+ * import { fileio } from "../mod.ts";
+ * await fileio.writeText("memory://ls-doc/a", "x");
+ * console.assert((await fileio.listdir("memory://ls-doc")).join() === "a");
+ * ```
+ */
+export async function listdir(path: string): Promise<string[]> {
+  return (await storeFor(path)).listdir(absolute(path));
+}
+
+/**
+ * Creates a directory and its parents.
+ *
+ * @param path the directory
+ *
+ * @example
+ * ```ts
+ * import { fileio } from "../mod.ts";
+ * await fileio.makedirs("memory://mk-doc/a/b");
+ * ```
+ */
+export async function makedirs(path: string): Promise<void> {
+  return (await storeFor(path)).makedirs(absolute(path));
+}
+
+/**
+ * Creates a directory whose parent exists.
+ *
+ * @param path the directory
+ *
+ * @example
+ * ```ts
+ * import { fileio } from "../mod.ts";
+ * await fileio.mkdir("memory://mkdir-doc");
+ * ```
+ */
+export async function mkdir(path: string): Promise<void> {
+  return (await storeFor(path)).mkdir(absolute(path));
+}
+
+/**
+ * Removes a file.
+ *
+ * @param path the file
+ *
+ * @example
+ * ```ts
+ * import { fileio } from "../mod.ts";
+ * await fileio.writeText("memory://rm-doc/a", "x");
+ * await fileio.remove("memory://rm-doc/a");
+ * ```
+ */
+export async function remove(path: string): Promise<void> {
+  return (await storeFor(path)).remove(absolute(path));
+}
+
+/**
+ * Removes a directory tree.
+ *
+ * @param path the directory
+ *
+ * @example
+ * ```ts
+ * import { fileio } from "../mod.ts";
+ * await fileio.writeText("memory://rmtree-doc/d/a", "x");
+ * await fileio.rmtree("memory://rmtree-doc/d");
+ * ```
+ */
+export async function rmtree(path: string): Promise<void> {
+  return (await storeFor(path)).rmtree(absolute(path));
+}
+
+/**
+ * Describes a file or directory.
+ *
+ * @param path the path
+ * @returns its stat
+ *
+ * @example
+ * ```ts
+ * import { fileio } from "../mod.ts";
+ * await fileio.writeText("memory://stat-doc/a", "abc");
+ * console.assert((await fileio.stat("memory://stat-doc/a")).size === 3);
+ * ```
+ */
+export async function stat(path: string): Promise<StatResult> {
+  return (await storeFor(path)).stat(absolute(path));
+}
+
+/**
+ * The size of a file in bytes.
+ *
+ * @param path the file
+ * @returns the size
+ *
+ * @example
+ * ```ts
+ * import { fileio } from "../mod.ts";
+ * await fileio.writeText("memory://size-doc/a", "abcd");
+ * console.assert((await fileio.size("memory://size-doc/a")) === 4);
+ * ```
+ */
+export async function size(path: string): Promise<number> {
+  return (await storeFor(path)).size(absolute(path));
+}
+
+/**
+ * Walks a directory tree like `os.walk`.
+ *
+ * @param top the directory
+ * @param options `topdown` and `onerror`
+ * @returns the walk
+ *
+ * @example
+ * ```ts
+ * import { fileio } from "../mod.ts";
+ * await fileio.writeText("memory://walk-doc/d/a", "x");
+ * for await (const [dir, dirs, files] of fileio.walk("memory://walk-doc")) {
+ *   console.log(dir, dirs, files);
+ * }
+ * ```
+ */
+export async function* walk(
+  top: string,
+  options?: WalkOptions,
+): AsyncGenerator<WalkEntry> {
+  yield* (await storeFor(top)).walk(absolute(top), options);
+}
+
+/**
+ * Reads a whole file as text (UTF-8).
+ *
+ * @param path the file
+ * @param options range and signal
+ * @returns the text
+ *
+ * @example
+ * ```ts
+ * import { fileio } from "../mod.ts";
+ * await fileio.writeText("memory://rt-doc/a", "hello");
+ * console.assert((await fileio.readText("memory://rt-doc/a")) === "hello");
+ * ```
+ */
+export async function readText(
+  path: string,
+  options?: ReadOptions,
+): Promise<string> {
+  return readAllText(await open(path, "r", options));
+}
+
+/**
+ * Writes a whole file from text (UTF-8), replacing it.
+ *
+ * @param path the file
+ * @param text the text
+ * @param options write options; `mode: "x"` to create only
+ *
+ * @example
+ * ```ts
+ * import { fileio } from "../mod.ts";
+ * await fileio.writeText("memory://wt-doc/a", "hello");
+ * ```
+ */
+export async function writeText(
+  path: string,
+  text: string,
+  options: WriteOptions & { mode?: TextWriteMode } = {},
+): Promise<void> {
+  await writeAll(await open(path, options.mode ?? "w", options), text);
+}
+
+/**
+ * Reads a whole file as bytes.
+ *
+ * @param path the file
+ * @param options range and signal
+ * @returns the bytes
+ *
+ * @example
+ * ```ts
+ * import { fileio } from "../mod.ts";
+ * await fileio.writeBytes("memory://rb-doc/a", new Uint8Array([1]));
+ * console.assert((await fileio.readBytes("memory://rb-doc/a"))[0] === 1);
+ * ```
+ */
+export async function readBytes(
+  path: string,
+  options?: ReadOptions,
+): Promise<Uint8Array> {
+  return readAllBytes(await open(path, "rb", options));
+}
+
+/**
+ * Writes a whole file from bytes, replacing it.
+ *
+ * @param path the file
+ * @param bytes the bytes
+ * @param options write options; `mode: "xb"` to create only
+ *
+ * @example
+ * ```ts
+ * import { fileio } from "../mod.ts";
+ * await fileio.writeBytes("memory://wb-doc/a", new Uint8Array([1, 2, 3]));
+ * ```
+ */
+export async function writeBytes(
+  path: string,
+  bytes: Uint8Array,
+  options: WriteOptions & { mode?: BinaryWriteMode } = {},
+): Promise<void> {
+  await writeAll(await open(path, options.mode ?? "wb", options), bytes);
+}

@@ -1,0 +1,207 @@
+/**
+ * Flavors: a flavor is a plain object that names a backend, lists its URI schemes,
+ * validates its configuration with a Standard Schema, and creates stores.
+ *
+ * @example A flavor from a store class
+ * ```ts
+ * import { flavorFromClass } from "./flavor.ts";
+ * import { MemoryArtifactStore } from "../flavors/memory.ts";
+ *
+ * const flavor = flavorFromClass(MemoryArtifactStore);
+ * console.assert(flavor.name === "memory");
+ * ```
+ *
+ * @module
+ */
+
+import * as v from "valibot";
+import type { ArtifactStoreConfig, BaseArtifactStore } from "./base.ts";
+import { ConfigError } from "./errors.ts";
+import { bareScheme, splitScheme, stripQuotes } from "./path.ts";
+
+/**
+ * The Standard Schema interface (https://standardschema.dev), which valibot, zod
+ * and arktype schemas implement. Flavors validate their configuration with one.
+ */
+export interface StandardSchemaV1<Input = unknown, Output = Input> {
+  /** The Standard Schema properties. */
+  readonly "~standard": {
+    /** The version of the standard. */
+    readonly version: 1;
+    /** The library that made the schema. */
+    readonly vendor: string;
+    /** Validates a value. */
+    readonly validate: (
+      value: unknown,
+    ) => StandardResult<Output> | Promise<StandardResult<Output>>;
+    /** Inferred types. */
+    readonly types?:
+      | { readonly input: Input; readonly output: Output }
+      | undefined;
+  };
+}
+
+/** The result of a Standard Schema validation. */
+export type StandardResult<Output> =
+  | { readonly value: Output; readonly issues?: undefined }
+  | {
+    readonly issues: ReadonlyArray<
+      {
+        readonly message: string;
+        readonly path?: ReadonlyArray<
+          PropertyKey | { readonly key: PropertyKey }
+        >;
+      }
+    >;
+  };
+
+/** A store flavor: what `registerFlavor` takes and `getFlavor` returns. */
+export interface Flavor<C extends ArtifactStoreConfig = ArtifactStoreConfig> {
+  /** The flavor name (`"s3"`, `"gcp"`, …). */
+  readonly name: string;
+  /** Always `"artifact_store"`, as in ZenML. */
+  readonly type: "artifact_store";
+  /** URI schemes with `://` (`["s3://"]`); empty for plain paths only. */
+  readonly supportedSchemes: readonly string[];
+  /** Validates (and may transform) the configuration. */
+  readonly configSchema: StandardSchemaV1<unknown, C>;
+  /** One line saying what the flavor is, for listings. */
+  readonly description?: string;
+  /** Creates a store from a validated configuration. */
+  create(config: C): BaseArtifactStore | Promise<BaseArtifactStore>;
+}
+
+/** A store class usable as a flavor: static `FLAVOR` and `SUPPORTED_SCHEMES`. */
+export interface ArtifactStoreClass {
+  /** The flavor name. */
+  FLAVOR: string;
+  /** The schemes served. */
+  SUPPORTED_SCHEMES: readonly string[];
+  /** The constructor. */
+  new (config: ArtifactStoreConfig): BaseArtifactStore;
+}
+
+/**
+ * The configuration schema every flavor starts from: a non-empty `path` (quotes
+ * stripped) and an optional `flavor` name; other fields pass through.
+ *
+ * @example
+ * ```ts
+ * import { baseConfigSchema } from "./flavor.ts";
+ * const r = await baseConfigSchema["~standard"].validate({ path: "'/tmp/x'" });
+ * console.assert(!r.issues && r.value.path === "/tmp/x");
+ * ```
+ */
+export const baseConfigSchema:
+  & v.GenericSchema<unknown, ArtifactStoreConfig>
+  & StandardSchemaV1<
+    unknown,
+    ArtifactStoreConfig
+  > = v.looseObject({
+    path: v.pipe(
+      v.string("'path' must be a string: the root URI of the store"),
+      v.transform(stripQuotes),
+      v.nonEmpty("'path' is empty: give the root URI of the store"),
+    ),
+    flavor: v.optional(v.string()),
+  });
+
+/**
+ * Makes a flavor object from a `BaseArtifactStore` subclass.
+ *
+ * @param cls the class, with static `FLAVOR` and `SUPPORTED_SCHEMES`
+ * @param configSchema the schema for its configuration (default: `path` required)
+ * @returns the flavor
+ *
+ * @example
+ * ```ts
+ * import { flavorFromClass } from "./flavor.ts";
+ * import { MemoryArtifactStore } from "../flavors/memory.ts";
+ * console.assert(flavorFromClass(MemoryArtifactStore).supportedSchemes[0] === "memory://");
+ * ```
+ */
+export function flavorFromClass<C extends ArtifactStoreConfig>(
+  cls: ArtifactStoreClass,
+  configSchema?: StandardSchemaV1<unknown, C>,
+): Flavor<C> {
+  if (typeof cls.FLAVOR !== "string" || cls.FLAVOR === "") {
+    throw new ConfigError(
+      `Store class '${cls.name}' has no static FLAVOR name: add 'static FLAVOR = "my-flavor"'`,
+    );
+  }
+  if (!Array.isArray(cls.SUPPORTED_SCHEMES)) {
+    throw new ConfigError(
+      `Store class '${cls.name}' has no static SUPPORTED_SCHEMES: add e.g. 'static SUPPORTED_SCHEMES = ["my://"]'`,
+    );
+  }
+  return {
+    name: cls.FLAVOR,
+    type: "artifact_store",
+    supportedSchemes: cls.SUPPORTED_SCHEMES,
+    configSchema: (configSchema ?? baseConfigSchema) as StandardSchemaV1<
+      unknown,
+      C
+    >,
+    create: (config: C) => new cls(config),
+  };
+}
+
+/**
+ * Validates a configuration against a flavor's schema and checks that its path's
+ * scheme is one the flavor serves.
+ *
+ * @param flavor the flavor
+ * @param config the raw configuration
+ * @returns the validated configuration
+ * @throws {ConfigError} listing every problem and what to do
+ *
+ * @example
+ * ```ts
+ * import { validateConfig } from "./flavor.ts";
+ * import { memoryFlavor } from "../flavors/memory.ts";
+ * const c = await validateConfig(memoryFlavor, { path: "memory://x" });
+ * console.assert(c.path === "memory://x");
+ * ```
+ */
+export async function validateConfig<C extends ArtifactStoreConfig>(
+  flavor: Flavor<C>,
+  config: unknown,
+): Promise<C> {
+  const result = await flavor.configSchema["~standard"].validate(config);
+  if (result.issues) {
+    const lines = result.issues.map((i) => {
+      const where = (i.path ?? [])
+        .map((p) =>
+          typeof p === "object" && p !== null && "key" in p
+            ? String(p.key)
+            : String(p)
+        )
+        .join(".");
+      return where ? `${where}: ${i.message}` : i.message;
+    });
+    throw new ConfigError(
+      `Invalid configuration for the '${flavor.name}' flavor: ${
+        lines.join("; ")
+      }`,
+      { flavor: flavor.name },
+    );
+  }
+  const value = result.value;
+  checkScheme(flavor, value.path);
+  return value;
+}
+
+function checkScheme(flavor: Flavor<ArtifactStoreConfig>, path: string): void {
+  const split = splitScheme(path.replaceAll("\\", "/"));
+  const schemes = flavor.supportedSchemes.map(bareScheme);
+  const plainOk = schemes.includes("file") || schemes.length === 0;
+  const ok = split ? schemes.includes(split[0]) : plainOk;
+  if (!ok) {
+    const list = flavor.supportedSchemes.map((s) => `'${s}'`).join(", ") ||
+      "plain paths";
+    throw new ConfigError(
+      `The '${flavor.name}' flavor takes paths starting with ${list}, not '${path}'`,
+      { flavor: flavor.name, path },
+    );
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * Web Streams helpers shared by the flavors: text/bytes adapters, collecting a
+ * stream, and making a stream from bytes.
+ *
+ * @example
+ * ```ts
+ * import { bytesToStream, readAllBytes } from "./streams.ts";
+ *
+ * const bytes = await readAllBytes(bytesToStream(new Uint8Array([1, 2, 3])));
+ * console.assert(bytes.length === 3);
+ * ```
+ *
+ * @module
+ */
+
+/**
+ * Wraps a byte sink as a text sink (UTF-8). `close()` resolves only when the
+ * underlying sink has committed; `abort()` aborts it. A surrogate pair split across
+ * two writes is encoded correctly.
+ *
+ * @param sink the byte sink
+ * @returns a text sink
+ *
+ * @example
+ * ```ts
+ * import { binaryToTextWritable } from "./streams.ts";
+ *
+ * const chunks: Uint8Array[] = [];
+ * const text = binaryToTextWritable(new WritableStream({ write: (c) => void chunks.push(c) }));
+ * const w = text.getWriter();
+ * await w.write("hé");
+ * await w.close();
+ * console.assert(chunks[0].length === 3);
+ * ```
+ */
+export function binaryToTextWritable(
+  sink: WritableStream<Uint8Array>,
+): WritableStream<string> {
+  const writer = sink.getWriter();
+  const encoder = new TextEncoder();
+  let pending = "";
+  return new WritableStream<string>({
+    async write(chunk) {
+      let s = pending + String(chunk);
+      pending = "";
+      const last = s.charCodeAt(s.length - 1);
+      if (last >= 0xd800 && last <= 0xdbff) {
+        pending = s.slice(-1);
+        s = s.slice(0, -1);
+      }
+      if (s.length > 0) await writer.write(encoder.encode(s));
+    },
+    async close() {
+      if (pending) await writer.write(encoder.encode(pending));
+      await writer.close();
+    },
+    async abort(reason) {
+      await writer.abort(reason);
+    },
+  });
+}
+
+/**
+ * Reads a byte stream to the end and returns all of it in one array.
+ *
+ * @param stream the stream
+ * @returns the bytes
+ *
+ * @example
+ * ```ts
+ * import { bytesToStream, readAllBytes } from "./streams.ts";
+ * console.assert((await readAllBytes(bytesToStream(new Uint8Array(5)))).length === 5);
+ * ```
+ */
+export async function readAllBytes(
+  stream: ReadableStream<Uint8Array>,
+): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of stream) {
+    chunks.push(chunk);
+    total += chunk.length;
+  }
+  return concatBytes(chunks, total);
+}
+
+/**
+ * Concatenates byte arrays.
+ *
+ * @param chunks the arrays
+ * @param total their total length, if known
+ * @returns one array
+ *
+ * @example
+ * ```ts
+ * import { concatBytes } from "./streams.ts";
+ * console.assert(concatBytes([new Uint8Array(2), new Uint8Array(3)]).length === 5);
+ * ```
+ */
+export function concatBytes(
+  chunks: readonly Uint8Array[],
+  total?: number,
+): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(total ?? chunks.reduce((n, c) => n + c.length, 0));
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.length;
+  }
+  return out;
+}
+
+/**
+ * A byte stream over the given bytes, in chunks of at most `chunkSize`.
+ *
+ * @param bytes the bytes
+ * @param chunkSize the largest chunk (default 1 MiB)
+ * @returns the stream
+ *
+ * @example
+ * ```ts
+ * import { bytesToStream } from "./streams.ts";
+ * const s = bytesToStream(new Uint8Array(10), 4);
+ * let n = 0;
+ * for await (const c of s) n += c.length;
+ * console.assert(n === 10);
+ * ```
+ */
+export function bytesToStream(
+  bytes: Uint8Array,
+  chunkSize = 1 << 20,
+): ReadableStream<Uint8Array> {
+  let off = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (off >= bytes.length) {
+        controller.close();
+        return;
+      }
+      const end = Math.min(bytes.length, off + chunkSize);
+      controller.enqueue(bytes.slice(off, end));
+      off = end;
+    },
+  });
+}
+
+/**
+ * Writes all of `data` to a sink and closes it (the write commits when this resolves).
+ *
+ * @param sink the sink
+ * @param data the bytes or text to write
+ *
+ * @example
+ * ```ts
+ * import { writeAll } from "./streams.ts";
+ * let n = 0;
+ * await writeAll(new WritableStream({ write: (c: Uint8Array) => void (n += c.length) }), new Uint8Array(3));
+ * console.assert(n === 3);
+ * ```
+ */
+export async function writeAll<T extends Uint8Array | string>(
+  sink: WritableStream<T>,
+  data: T,
+): Promise<void> {
+  const w = sink.getWriter();
+  try {
+    if (data.length > 0) await w.write(data);
+    await w.close();
+  } catch (err) {
+    await w.abort(err).catch(() => {});
+    throw err;
+  }
+}
+
+/**
+ * Reads a text stream to the end.
+ *
+ * @param stream the stream
+ * @returns the text
+ *
+ * @example
+ * ```ts
+ * import { readAllText } from "./streams.ts";
+ * const s = ReadableStream.from(["a", "b"]);
+ * console.assert((await readAllText(s)) === "ab");
+ * ```
+ */
+export async function readAllText(
+  stream: ReadableStream<string>,
+): Promise<string> {
+  let out = "";
+  for await (const chunk of stream) out += chunk;
+  return out;
+}
