@@ -3,5 +3,7 @@ import { conformance } from "./suite.ts";
 
 conformance({
   name: "memory",
-  store: new MemoryArtifactStore({ path: `memory://conformance-${Date.now()}` }),
+  store: new MemoryArtifactStore({
+    path: `memory://conformance-${Date.now()}`,
+  }),
 });

@@ -52,7 +52,9 @@ export function patternBytes(n: number, seed = 1): Uint8Array {
 
 /** SHA-256 of bytes, hex. */
 export async function sha256(bytes: Uint8Array): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
+  const d = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", bytes as BufferSource),
+  );
   return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
@@ -65,7 +67,9 @@ export async function putBytes(
   chunk = 1 << 20,
 ): Promise<void> {
   const w = (await store.open(path, mode)).getWriter();
-  for (let i = 0; i < data.length; i += chunk) await w.write(data.subarray(i, i + chunk));
+  for (let i = 0; i < data.length; i += chunk) {
+    await w.write(data.subarray(i, i + chunk));
+  }
   await w.close();
 }
 
@@ -82,7 +86,10 @@ export async function putText(
 }
 
 /** Reads a whole file as text. */
-export async function getText(store: BaseArtifactStore, path: string): Promise<string> {
+export async function getText(
+  store: BaseArtifactStore,
+  path: string,
+): Promise<string> {
   return readAllText(await store.open(path, "r"));
 }
 
@@ -161,8 +168,11 @@ export function conformance(options: ConformanceOptions): void {
     const p = `${dir("big")}/big.bin`;
     const data = patternBytes(size, 42);
     let progress = 0;
-    const w = (await store.open(p, "wb", { onProgress: (b) => (progress = b) })).getWriter();
-    for (let i = 0; i < size; i += 64 * 1024) await w.write(data.slice(i, i + 64 * 1024));
+    const w = (await store.open(p, "wb", { onProgress: (b) => (progress = b) }))
+      .getWriter();
+    for (let i = 0; i < size; i += 64 * 1024) {
+      await w.write(data.slice(i, i + 64 * 1024));
+    }
     await w.close();
     assert.equal(progress, size);
     assert.equal((await store.stat(p)).size, size);
@@ -173,13 +183,25 @@ export function conformance(options: ConformanceOptions): void {
     const p = `${dir("range")}/r.bin`;
     const data = patternBytes(1000, 3);
     await putBytes(store, p, data);
-    assert.deepEqual(await getBytes(store, p, { start: 10, end: 20 }), data.slice(10, 20));
-    assert.deepEqual(await getBytes(store, p, { start: 990, end: 5000 }), data.slice(990));
+    assert.deepEqual(
+      await getBytes(store, p, { start: 10, end: 20 }),
+      data.slice(10, 20),
+    );
+    assert.deepEqual(
+      await getBytes(store, p, { start: 990, end: 5000 }),
+      data.slice(990),
+    );
     assert.deepEqual(await getBytes(store, p, { start: 400 }), data.slice(400));
     assert.equal((await getBytes(store, p, { start: 1000 })).length, 0);
-    assert.equal((await getBytes(store, p, { start: 5000, end: 6000 })).length, 0);
+    assert.equal(
+      (await getBytes(store, p, { start: 5000, end: 6000 })).length,
+      0,
+    );
     assert.equal((await getBytes(store, p, { start: 5, end: 5 })).length, 0);
-    await assert.rejects(store.open(p, "rb", { range: { start: -1 } }), InvalidArgumentError);
+    await assert.rejects(
+      store.open(p, "rb", { range: { start: -1 } }),
+      InvalidArgumentError,
+    );
     await assert.rejects(
       store.open(p, "rb", { range: { start: 5, end: 2 } }),
       InvalidArgumentError,
@@ -236,22 +258,36 @@ export function conformance(options: ConformanceOptions): void {
 
   t("append refused where unsupported", async () => {
     const p = `${dir("noappend")}/log.txt`;
-    await assert.rejects(store.open(p, "a"), (e: Error) => e.name === "NotSupportedError");
+    await assert.rejects(
+      store.open(p, "a"),
+      (e: Error) => e.name === "NotSupportedError",
+    );
   }, caps.append && `the ${store.flavor} store can append`);
 
-  t("copyfile: copy, overwrite rules, missing source, parents created", async () => {
-    const d = dir("copy");
-    await putText(store, `${d}/src.txt`, "source");
-    await store.copyfile(`${d}/src.txt`, `${d}/deep/er/dst.txt`);
-    assert.equal(await getText(store, `${d}/deep/er/dst.txt`), "source");
-    assert.equal(await getText(store, `${d}/src.txt`), "source");
-    await putText(store, `${d}/other.txt`, "other");
-    await assert.rejects(store.copyfile(`${d}/src.txt`, `${d}/other.txt`), FileExistsError);
-    assert.equal(await getText(store, `${d}/other.txt`), "other");
-    await store.copyfile(`${d}/src.txt`, `${d}/other.txt`, { overwrite: true });
-    assert.equal(await getText(store, `${d}/other.txt`), "source");
-    await assert.rejects(store.copyfile(`${d}/missing.txt`, `${d}/x.txt`), FileNotFoundError);
-  });
+  t(
+    "copyfile: copy, overwrite rules, missing source, parents created",
+    async () => {
+      const d = dir("copy");
+      await putText(store, `${d}/src.txt`, "source");
+      await store.copyfile(`${d}/src.txt`, `${d}/deep/er/dst.txt`);
+      assert.equal(await getText(store, `${d}/deep/er/dst.txt`), "source");
+      assert.equal(await getText(store, `${d}/src.txt`), "source");
+      await putText(store, `${d}/other.txt`, "other");
+      await assert.rejects(
+        store.copyfile(`${d}/src.txt`, `${d}/other.txt`),
+        FileExistsError,
+      );
+      assert.equal(await getText(store, `${d}/other.txt`), "other");
+      await store.copyfile(`${d}/src.txt`, `${d}/other.txt`, {
+        overwrite: true,
+      });
+      assert.equal(await getText(store, `${d}/other.txt`), "source");
+      await assert.rejects(
+        store.copyfile(`${d}/missing.txt`, `${d}/x.txt`),
+        FileNotFoundError,
+      );
+    },
+  );
 
   t("rename: moves, overwrite rules, missing source", async () => {
     const d = dir("rename");
@@ -260,35 +296,44 @@ export function conformance(options: ConformanceOptions): void {
     assert.equal(await store.exists(`${d}/a.txt`), false);
     assert.equal(await getText(store, `${d}/sub/b.txt`), "A");
     await putText(store, `${d}/c.txt`, "C");
-    await assert.rejects(store.rename(`${d}/c.txt`, `${d}/sub/b.txt`), FileExistsError);
+    await assert.rejects(
+      store.rename(`${d}/c.txt`, `${d}/sub/b.txt`),
+      FileExistsError,
+    );
     assert.equal(await getText(store, `${d}/c.txt`), "C");
     assert.equal(await getText(store, `${d}/sub/b.txt`), "A");
     await store.rename(`${d}/c.txt`, `${d}/sub/b.txt`, { overwrite: true });
     assert.equal(await getText(store, `${d}/sub/b.txt`), "C");
     assert.equal(await store.exists(`${d}/c.txt`), false);
-    await assert.rejects(store.rename(`${d}/nope.txt`, `${d}/x.txt`), FileNotFoundError);
+    await assert.rejects(
+      store.rename(`${d}/nope.txt`, `${d}/x.txt`),
+      FileNotFoundError,
+    );
   });
 
-  t("listdir, isdir, exists on files, directories and missing paths", async () => {
-    const d = dir("list");
-    await putText(store, `${d}/b.txt`, "b");
-    await putText(store, `${d}/a.txt`, "a");
-    await putText(store, `${d}/sub/c.txt`, "c");
-    await putText(store, `${d}/sub/deeper/d.txt`, "d");
-    assert.deepEqual(await store.listdir(d), ["a.txt", "b.txt", "sub"]);
-    assert.deepEqual(await store.listdir(`${d}/sub`), ["c.txt", "deeper"]);
-    assert.equal(await store.isdir(d), true);
-    assert.equal(await store.isdir(`${d}/sub`), true);
-    assert.equal(await store.isdir(`${d}/a.txt`), false);
-    assert.equal(await store.isdir(`${d}/missing`), false);
-    assert.equal(await store.exists(`${d}/sub`), true);
-    assert.equal(await store.exists(`${d}/a.txt`), true);
-    assert.equal(await store.exists(`${d}/missing`), false);
-    assert.equal((await store.stat(`${d}/sub`)).isDirectory, true);
-    await assert.rejects(store.listdir(`${d}/missing`), FileNotFoundError);
-    await assert.rejects(store.listdir(`${d}/a.txt`), NotADirectoryError);
-    await assert.rejects(store.stat(`${d}/missing`), FileNotFoundError);
-  });
+  t(
+    "listdir, isdir, exists on files, directories and missing paths",
+    async () => {
+      const d = dir("list");
+      await putText(store, `${d}/b.txt`, "b");
+      await putText(store, `${d}/a.txt`, "a");
+      await putText(store, `${d}/sub/c.txt`, "c");
+      await putText(store, `${d}/sub/deeper/d.txt`, "d");
+      assert.deepEqual(await store.listdir(d), ["a.txt", "b.txt", "sub"]);
+      assert.deepEqual(await store.listdir(`${d}/sub`), ["c.txt", "deeper"]);
+      assert.equal(await store.isdir(d), true);
+      assert.equal(await store.isdir(`${d}/sub`), true);
+      assert.equal(await store.isdir(`${d}/a.txt`), false);
+      assert.equal(await store.isdir(`${d}/missing`), false);
+      assert.equal(await store.exists(`${d}/sub`), true);
+      assert.equal(await store.exists(`${d}/a.txt`), true);
+      assert.equal(await store.exists(`${d}/missing`), false);
+      assert.equal((await store.stat(`${d}/sub`)).isDirectory, true);
+      await assert.rejects(store.listdir(`${d}/missing`), FileNotFoundError);
+      await assert.rejects(store.listdir(`${d}/a.txt`), NotADirectoryError);
+      await assert.rejects(store.stat(`${d}/missing`), FileNotFoundError);
+    },
+  );
 
   t("prefix boundaries: 'foo' never matches 'foobar/'", async () => {
     const d = dir("prefix");
@@ -303,12 +348,25 @@ export function conformance(options: ConformanceOptions): void {
 
   t("names sort by code point", async () => {
     const d = dir("sort");
-    const names = ["b", "B", "a", "_", "Z", "é", "\uff61", "\u{1f600}", "a b", "a+b"];
+    const names = [
+      "b",
+      "B",
+      "a",
+      "_",
+      "Z",
+      "é",
+      "\uff61",
+      "\u{1f600}",
+      "a b",
+      "a+b",
+    ];
     for (const nm of names) await putText(store, `${d}/${nm}`, nm);
     const expected = [...names].sort((x, y) => {
       const a = Array.from(x, (c) => c.codePointAt(0)!);
       const b = Array.from(y, (c) => c.codePointAt(0)!);
-      for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i] - b[i];
+      for (let i = 0; i < Math.min(a.length, b.length); i++) {
+        if (a[i] !== b[i]) return a[i] - b[i];
+      }
       return a.length - b.length;
     });
     assert.deepEqual(await store.listdir(d), expected);
@@ -379,7 +437,9 @@ export function conformance(options: ConformanceOptions): void {
     }
     assert.deepEqual(pruned, [d, `${d}/b`]);
     const errors: Error[] = [];
-    const missing = await collectWalk(store.walk(`${d}/missing`, { onerror: (e) => errors.push(e) }));
+    const missing = await collectWalk(
+      store.walk(`${d}/missing`, { onerror: (e) => errors.push(e) }),
+    );
     assert.deepEqual(missing, []);
     assert.equal(errors.length, 1);
     assert.ok(errors[0] instanceof FileNotFoundError);
@@ -400,7 +460,8 @@ export function conformance(options: ConformanceOptions): void {
         "other/g.txt",
       ]
     ) await putText(store, `${d}/${k}`, k);
-    const g = async (p: string) => (await store.glob(`${d}/${p}`)).map((u) => u.slice(d.length + 1));
+    const g = async (p: string) =>
+      (await store.glob(`${d}/${p}`)).map((u) => u.slice(d.length + 1));
     assert.deepEqual(await g("*.txt"), ["a.txt", "ab.txt", "b.txt"]);
     assert.deepEqual(await g("?.txt"), ["a.txt", "b.txt"]);
     assert.deepEqual(await g("[ac].*"), ["a.txt", "c.csv"]);
@@ -415,23 +476,29 @@ export function conformance(options: ConformanceOptions): void {
     assert.deepEqual(await g("missing/*.txt"), []);
   });
 
-  t(`many keys (${options.manyKeys ?? 1100}) list, glob and rmtree completely`, async () => {
-    const d = dir("many");
-    const count = options.manyKeys ?? 1100;
-    const names = Array.from({ length: count }, (_, i) => `k${String(i).padStart(5, "0")}.txt`);
-    const queue = [...names];
-    await Promise.all(
-      Array.from({ length: 16 }, async () => {
-        for (let k = queue.shift(); k !== undefined; k = queue.shift()) {
-          await putText(store, `${d}/${k}`, k);
-        }
-      }),
-    );
-    assert.deepEqual(await store.listdir(d), names);
-    assert.equal((await store.glob(`${d}/k*.txt`)).length, count);
-    await store.rmtree(d);
-    assert.equal(await store.exists(d), false);
-  });
+  t(
+    `many keys (${options.manyKeys ?? 1100}) list, glob and rmtree completely`,
+    async () => {
+      const d = dir("many");
+      const count = options.manyKeys ?? 1100;
+      const names = Array.from(
+        { length: count },
+        (_, i) => `k${String(i).padStart(5, "0")}.txt`,
+      );
+      const queue = [...names];
+      await Promise.all(
+        Array.from({ length: 16 }, async () => {
+          for (let k = queue.shift(); k !== undefined; k = queue.shift()) {
+            await putText(store, `${d}/${k}`, k);
+          }
+        }),
+      );
+      assert.deepEqual(await store.listdir(d), names);
+      assert.equal((await store.glob(`${d}/k*.txt`)).length, count);
+      await store.rmtree(d);
+      assert.equal(await store.exists(d), false);
+    },
+  );
 
   t("special-character keys round-trip literally", async () => {
     const d = dir("special");
@@ -446,13 +513,20 @@ export function conformance(options: ConformanceOptions): void {
       "semi;colon,comma'quote.txt",
       "tilde~!@$()[].txt",
     ];
-    for (const nm of names) await putText(store, `${d}/${nm}`, `content of ${nm}`);
-    for (const nm of names) assert.equal(await getText(store, `${d}/${nm}`), `content of ${nm}`);
+    for (const nm of names) {
+      await putText(store, `${d}/${nm}`, `content of ${nm}`);
+    }
+    for (const nm of names) {
+      assert.equal(await getText(store, `${d}/${nm}`), `content of ${nm}`);
+    }
     const listed = await store.listdir(d);
     assert.deepEqual([...listed].sort(), [...names].sort());
     assert.equal(await store.exists(`${d}/pct 0.txt`), false);
     await store.copyfile(`${d}/hash#tag.txt`, `${d}/sub dir/q?&.txt`);
-    assert.equal(await getText(store, `${d}/sub dir/q?&.txt`), "content of hash#tag.txt");
+    assert.equal(
+      await getText(store, `${d}/sub dir/q?&.txt`),
+      "content of hash#tag.txt",
+    );
   });
 
   t("paths outside the root are refused and touch nothing", async () => {
@@ -469,12 +543,31 @@ export function conformance(options: ConformanceOptions): void {
       "",
     ];
     for (const p of bad) {
-      await assert.rejects(putText(store, p, "x"), InvalidPathError, `write ${JSON.stringify(p)}`);
-      await assert.rejects(store.open(p, "r"), InvalidPathError, `read ${JSON.stringify(p)}`);
-      await assert.rejects(store.listdir(p), InvalidPathError, `list ${JSON.stringify(p)}`);
-      await assert.rejects(store.exists(p), InvalidPathError, `exists ${JSON.stringify(p)}`);
+      await assert.rejects(
+        putText(store, p, "x"),
+        InvalidPathError,
+        `write ${JSON.stringify(p)}`,
+      );
+      await assert.rejects(
+        store.open(p, "r"),
+        InvalidPathError,
+        `read ${JSON.stringify(p)}`,
+      );
+      await assert.rejects(
+        store.listdir(p),
+        InvalidPathError,
+        `list ${JSON.stringify(p)}`,
+      );
+      await assert.rejects(
+        store.exists(p),
+        InvalidPathError,
+        `exists ${JSON.stringify(p)}`,
+      );
     }
-    await assert.rejects(store.copyfile(`${d}/inside.txt`, `${root}/../x`), InvalidPathError);
+    await assert.rejects(
+      store.copyfile(`${d}/inside.txt`, `${root}/../x`),
+      InvalidPathError,
+    );
     await assert.rejects(store.rmtree(`${root}/..`), InvalidPathError);
     await assert.rejects(store.glob(`${root}/../*`), InvalidPathError);
     // A path that climbs out and back in is fine: `.`/`..` are resolved.
@@ -485,7 +578,10 @@ export function conformance(options: ConformanceOptions): void {
   t("errors by class: missing file, directory as file, bad mode", async () => {
     const d = dir("errors");
     await putText(store, `${d}/sub/f.txt`, "f");
-    await assert.rejects(store.open(`${d}/missing.txt`, "r"), FileNotFoundError);
+    await assert.rejects(
+      store.open(`${d}/missing.txt`, "r"),
+      FileNotFoundError,
+    );
     await assert.rejects(store.open(`${d}/sub`, "rb"), IsADirectoryError);
     await assert.rejects(
       // deno-lint-ignore no-explicit-any

@@ -1,0 +1,829 @@
+/**
+ * {@linkcode ObjectStore}: the artifact-store operations written once for object
+ * stores (S3, GCS, Azure Blob, R2, …) on top of a small core each backend fills in:
+ * head, ranged get, paginated list, put, multipart upload, delete, batch delete and
+ * server-side copy.
+ *
+ * Directories on object stores are prefixes: a path is a directory when at least one
+ * object lies below it (or a `dir/` marker object exists). `makedirs` and `mkdir`
+ * create nothing. `rename` is copy + delete (not atomic). Writes buffer equal-size
+ * parts (`partSize`) and send them as byte arrays, up to `concurrency` at once, so
+ * memory stays near `partSize × (concurrency + 1)` on every runtime; a write below
+ * one part is a single PUT. Create-only writes carry the backend's precondition and,
+ * for multipart uploads, are also checked just before the commit.
+ *
+ * @module
+ */
+
+import {
+  type ArtifactStoreConfig,
+  BaseArtifactStore,
+  type Capabilities,
+  type CopyOptions,
+  type DirEntries,
+  type ReadOptions,
+  type StatResult,
+  type WriteKind,
+  type WriteOptions,
+} from "./base.ts";
+import {
+  ArtifactStoreError,
+  FileExistsError,
+  FileNotFoundError,
+  IsADirectoryError,
+  NotADirectoryError,
+  NotSupportedError,
+} from "./errors.ts";
+import { type CompiledGlob, literalPrefix, matchGlob } from "./glob.ts";
+import { type BodyPart, resumableBody } from "./http.ts";
+import { joinKey } from "./path.ts";
+
+/** What a backend knows about one object. */
+export interface ObjectMeta {
+  /** The full object key (with the store's prefix). */
+  key: string;
+  /** Size in bytes. */
+  size: number;
+  /** Last modification time, when known. */
+  mtime: Date | null;
+  /** Entity tag, when known. */
+  etag?: string;
+  /** Content type, when known. */
+  contentType?: string;
+  /** User metadata, when known. */
+  metadata?: Record<string, string>;
+}
+
+/** One page of a listing: objects, and common prefixes when a delimiter was used. */
+export interface ListPage {
+  /** Objects (full keys). */
+  objects: ObjectMeta[];
+  /** Common prefixes (full keys ending in `/`), with a delimiter only. */
+  prefixes: string[];
+}
+
+/** Options of a backend listing. */
+export interface ListOptions {
+  /** Group keys by `/` below the prefix (one directory level). */
+  delimiter?: boolean;
+  /** Stop after about this many keys (a hint: one page is enough). */
+  limit?: number;
+  /** Cancels the listing. */
+  signal?: AbortSignal;
+}
+
+/** Options of a backend put or multipart upload. */
+export interface PutOptions {
+  /** Create only: fail with `FileExistsError` if the key exists. */
+  ifNoneMatch?: boolean;
+  /** Content type. */
+  contentType?: string;
+  /** User metadata. */
+  metadata?: Record<string, string>;
+  /** Cancels the request. */
+  signal?: AbortSignal;
+}
+
+/** A multipart upload in progress (S3 multipart, Azure blocks, GCS resumable). */
+export interface MultipartUpload {
+  /**
+   * Sends part `n` (1-based, in order of the data; parts may be in flight at once
+   * unless `sequential` is set).
+   *
+   * @returns the part's receipt (ETag, block id …) for `complete`
+   */
+  uploadPart(
+    n: number,
+    data: Uint8Array,
+    signal?: AbortSignal,
+  ): Promise<string>;
+  /** Commits the parts (receipts in part order) into the object. */
+  complete(receipts: string[], signal?: AbortSignal): Promise<void>;
+  /** Discards the upload; nothing remains. Must not throw for an upload already gone. */
+  abort(): Promise<void>;
+  /** True when parts must be sent one at a time, in order (GCS resumable sessions). */
+  readonly sequential?: boolean;
+}
+
+/** A ranged read as a backend returns it. */
+export interface GetResult extends BodyPart {
+  /** The object's entity tag, used to resume with `If-Match`. */
+  etag?: string;
+}
+
+/** Settings every object store takes besides its credentials. */
+export interface ObjectStoreConfig extends ArtifactStoreConfig {
+  /** Part size for streamed uploads, bytes. */
+  partSize?: number;
+  /** Parts in flight at once (default 4). */
+  concurrency?: number;
+}
+
+/**
+ * Base class of the object-store flavors. Subclasses implement the protected
+ * `*Object` methods and get every artifact-store operation.
+ */
+export abstract class ObjectStore extends BaseArtifactStore {
+  /** Part size of streamed uploads. */
+  readonly partSize: number;
+  /** Parts in flight at once. */
+  readonly concurrency: number;
+  /** Keys per batch delete request (the backend's limit). */
+  protected deleteBatchSize = 1000;
+  /** Batch delete requests in flight at once. */
+  protected deleteConcurrency = 4;
+
+  /**
+   * @param config the root `path`, `partSize` and `concurrency`
+   * @param defaultPartSize the backend's default part size
+   */
+  constructor(config: ObjectStoreConfig, defaultPartSize = 8 * 1024 * 1024) {
+    super(config);
+    this.partSize = config.partSize ?? defaultPartSize;
+    this.concurrency = Math.max(1, config.concurrency ?? 4);
+  }
+
+  /** Object stores keep no empty directories and rename by copy + delete. */
+  override get capabilities(): Capabilities {
+    return {
+      append: false,
+      atomicRename: false,
+      conditionalWrite: true,
+      presign: false,
+      directories: false,
+    };
+  }
+
+  // ------------------------------------------------------------ the backend core
+
+  /** The object's metadata, or `null` when no object has this exact key. */
+  protected abstract headObject(
+    key: string,
+    signal?: AbortSignal,
+  ): Promise<ObjectMeta | null>;
+
+  /**
+   * The object's bytes, or `range` of them (`end` exclusive, may pass the size; a
+   * `start` at or past the size gives an empty body). Throws `FileNotFoundError`
+   * when missing; `PreconditionFailedError` when `ifMatch` no longer matches.
+   */
+  protected abstract getObject(
+    key: string,
+    range: { start: number; end?: number } | undefined,
+    options: { ifMatch?: string; signal?: AbortSignal },
+  ): Promise<GetResult>;
+
+  /** Lists keys starting with `prefix` (a raw string prefix), page by page. */
+  protected abstract listObjects(
+    prefix: string,
+    options: ListOptions,
+  ): AsyncIterable<ListPage>;
+
+  /** Writes a whole object in one request. */
+  protected abstract putObject(
+    key: string,
+    data: Uint8Array,
+    options: PutOptions,
+  ): Promise<void>;
+
+  /** Starts a multipart upload. */
+  protected abstract createMultipartUpload(
+    key: string,
+    options: PutOptions,
+  ): Promise<MultipartUpload>;
+
+  /** Deletes one object; a missing key is not an error. */
+  protected abstract deleteObject(key: string): Promise<void>;
+
+  /** Deletes up to `deleteBatchSize` objects; a missing key is not an error. */
+  protected abstract deleteObjects(keys: string[]): Promise<void>;
+
+  /** Copies an object inside the store (server side). */
+  protected abstract copyObject(
+    src: string,
+    dst: string,
+    options: { ifNoneMatch?: boolean; srcMeta?: ObjectMeta },
+  ): Promise<void>;
+
+  // ------------------------------------------------------------ keys
+
+  /** The key prefix of the root (`""` for a bucket root). */
+  protected get rootPrefix(): string {
+    return this.root.segments.slice(1).join("/");
+  }
+
+  /** The bucket (container) name: the root's first segment. */
+  protected get bucket(): string {
+    return this.root.segments[0] ?? "";
+  }
+
+  /** The object key of a relative key. */
+  protected key(rel: string): string {
+    return joinKey(this.rootPrefix, rel);
+  }
+
+  /** The listing prefix of a directory (`key/`, or `""` for a bucket root). */
+  protected dirPrefix(rel: string): string {
+    const k = this.key(rel);
+    return k === "" ? "" : k + "/";
+  }
+
+  /** The relative key of an object key (inverse of `key`). */
+  protected relOf(key: string): string {
+    const p = this.rootPrefix;
+    return p === "" ? key : key.slice(p.length + 1);
+  }
+
+  // ------------------------------------------------------------ directories
+
+  /** True when anything lies below `rel` (or it is the root). */
+  protected async isDirRel(rel: string): Promise<boolean> {
+    if (rel === "") return true;
+    for await (
+      const page of this.listObjects(this.dirPrefix(rel), { limit: 1 })
+    ) {
+      if (page.objects.length > 0 || page.prefixes.length > 0) return true;
+    }
+    return false;
+  }
+
+  private async requireFile(rel: string, what: string): Promise<ObjectMeta> {
+    const meta = rel === "" ? null : await this.headObject(this.key(rel));
+    if (meta) return meta;
+    if (await this.isDirRel(rel)) {
+      throw new IsADirectoryError(
+        `Cannot ${what} '${this.uri(rel)}': it is a directory`,
+        {
+          path: this.uri(rel),
+          flavor: this.flavor,
+        },
+      );
+    }
+    throw this.notFound(rel);
+  }
+
+  /** A `FileNotFoundError` for `rel`. */
+  protected notFound(rel: string): FileNotFoundError {
+    return new FileNotFoundError(
+      `No such file or directory: '${this.uri(rel)}'`,
+      {
+        path: this.uri(rel),
+        flavor: this.flavor,
+      },
+    );
+  }
+
+  protected override async scandir(rel: string): Promise<DirEntries> {
+    const prefix = this.dirPrefix(rel);
+    const dirs = new Set<string>();
+    const files: string[] = [];
+    let any = false;
+    for await (const page of this.listObjects(prefix, { delimiter: true })) {
+      for (const o of page.objects) {
+        any = true;
+        const name = o.key.slice(prefix.length);
+        if (name !== "" && !name.includes("/")) files.push(name);
+      }
+      for (const p of page.prefixes) {
+        any = true;
+        const name = p.slice(prefix.length).replace(/\/$/, "");
+        if (name !== "" && name !== "." && name !== "..") dirs.add(name);
+      }
+    }
+    if (!any && rel !== "") {
+      if (await this.headObject(this.key(rel))) {
+        throw new NotADirectoryError(
+          `Cannot list '${this.uri(rel)}': it is a file`,
+          {
+            path: this.uri(rel),
+            flavor: this.flavor,
+          },
+        );
+      }
+      throw this.notFound(rel);
+    }
+    return { dirs: [...dirs], files };
+  }
+
+  /** Lists a directory (files and common prefixes). */
+  override async listdir(path: string): Promise<string[]> {
+    const { dirs, files } = await this.scandir(this.resolve(path));
+    return [...new Set([...dirs, ...files])].sort(compare);
+  }
+
+  /** Tells whether something exists at the path (an object, or objects below it). */
+  override async exists(path: string): Promise<boolean> {
+    const rel = this.resolve(path);
+    if (rel !== "" && await this.headObject(this.key(rel))) return true;
+    return await this.isDirRel(rel);
+  }
+
+  /** Tells whether the path is a prefix with objects below it. */
+  override async isdir(path: string): Promise<boolean> {
+    return await this.isDirRel(this.resolve(path));
+  }
+
+  /** Creates nothing (object stores have no empty directories); refuses a file in the way. */
+  override async makedirs(path: string): Promise<void> {
+    const rel = this.resolve(path);
+    if (rel !== "" && await this.headObject(this.key(rel))) {
+      throw new FileExistsError(
+        `Cannot create directory '${this.uri(rel)}': a file is there`,
+        {
+          path: this.uri(rel),
+          flavor: this.flavor,
+        },
+      );
+    }
+  }
+
+  /** Same as `makedirs` on object stores (exist-ok, parents implied). */
+  override mkdir(path: string): Promise<void> {
+    return this.makedirs(path);
+  }
+
+  /** Describes an object, or a prefix as a directory. */
+  override async stat(path: string): Promise<StatResult> {
+    const rel = this.resolve(path);
+    const meta = rel === "" ? null : await this.headObject(this.key(rel));
+    if (meta) {
+      return {
+        path: this.uri(rel),
+        size: meta.size,
+        isDirectory: false,
+        mtime: meta.mtime,
+        etag: meta.etag,
+        contentType: meta.contentType,
+        metadata: meta.metadata,
+      };
+    }
+    if (await this.isDirRel(rel)) {
+      return { path: this.uri(rel), size: 0, isDirectory: true, mtime: null };
+    }
+    throw this.notFound(rel);
+  }
+
+  // ------------------------------------------------------------ glob and walk
+
+  /** Globs with one flat listing below the pattern's literal prefix. */
+  protected override async globKeys(g: CompiledGlob): Promise<string[]> {
+    if (g.literal) return await super.globKeys(g);
+    const lit = literalPrefix(g);
+    const dirRel = g.literalDir;
+    // List from the literal part (a raw prefix, may end mid-name) in one pass.
+    const prefix = joinKey(this.rootPrefix, lit) +
+      (lit === "" && this.rootPrefix ? "/" : "");
+    const oneLevel = !g.recursive &&
+      g.segments.length === (dirRel ? dirRel.split("/").length : 0) + 1;
+    const found = new Set<string>();
+    const dirs = new Set<string>();
+    for await (
+      const page of this.listObjects(prefix, { delimiter: oneLevel })
+    ) {
+      for (const o of page.objects) {
+        if (o.key.endsWith("/")) {
+          const d = this.relOf(o.key.slice(0, -1));
+          if (d) dirs.add(d);
+          continue;
+        }
+        const rel = this.relOf(o.key);
+        if (!g.dirsOnly && matchGlob(g, rel)) found.add(rel);
+        // Every parent below the literal directory is an implied directory.
+        let i = rel.lastIndexOf("/");
+        while (i > 0) {
+          const parent = rel.slice(0, i);
+          if (dirs.has(parent) || parent.length <= dirRel.length) break;
+          dirs.add(parent);
+          i = rel.lastIndexOf("/", i - 1);
+        }
+      }
+      for (const p of page.prefixes) dirs.add(this.relOf(p.slice(0, -1)));
+    }
+    for (const d of dirs) if (matchGlob(g, d)) found.add(d);
+    return [...found];
+  }
+
+  // ------------------------------------------------------------ reads
+
+  protected override async openRead(
+    rel: string,
+    options: ReadOptions,
+  ): Promise<ReadableStream<Uint8Array>> {
+    if (rel === "") throw this.rootIsDir("read");
+    const key = this.key(rel);
+    const range = options.range;
+    let first: GetResult;
+    try {
+      first = await this.getObject(key, range, { signal: options.signal });
+    } catch (err) {
+      if (err instanceof FileNotFoundError && await this.isDirRel(rel)) {
+        throw new IsADirectoryError(
+          `Cannot read '${this.uri(rel)}': it is a directory`,
+          {
+            path: this.uri(rel),
+            flavor: this.flavor,
+          },
+        );
+      }
+      if (err instanceof FileNotFoundError) throw this.notFound(rel);
+      throw err;
+    }
+    const start = range?.start ?? 0;
+    return resumableBody(
+      first,
+      (offset) =>
+        this.getObject(key, { start: start + offset, end: range?.end }, {
+          ifMatch: first.etag,
+          signal: options.signal,
+        }),
+      { path: this.uri(rel), flavor: this.flavor },
+    );
+  }
+
+  private rootIsDir(what: string): IsADirectoryError {
+    return new IsADirectoryError(
+      `Cannot ${what} the store root '${this.path}': it is a directory`,
+      {
+        path: this.path,
+        flavor: this.flavor,
+      },
+    );
+  }
+
+  // ------------------------------------------------------------ writes
+
+  /**
+   * Opens an appending writer; flavors with append support override this.
+   *
+   * @param rel the relative key
+   * @param options write options
+   * @returns the sink
+   */
+  protected openAppend(
+    rel: string,
+    options: WriteOptions,
+  ): Promise<WritableStream<Uint8Array>> {
+    void options;
+    return Promise.reject(
+      new NotSupportedError(
+        `The ${this.flavor} store cannot append to '${this.uri(rel)}'`,
+        {
+          path: this.uri(rel),
+          flavor: this.flavor,
+        },
+      ),
+    );
+  }
+
+  protected override async openWrite(
+    rel: string,
+    kind: WriteKind,
+    options: WriteOptions,
+  ): Promise<WritableStream<Uint8Array>> {
+    if (kind === "append") return await this.openAppend(rel, options);
+    const key = this.key(rel);
+    const createOnly = kind === "create";
+    if (createOnly && await this.headObject(key)) throw this.existsError(rel);
+    const put: PutOptions = {
+      ifNoneMatch: createOnly,
+      contentType: options.contentType,
+      metadata: options.metadata,
+      signal: options.signal,
+    };
+    return partWriter({
+      partSize: this.partSize,
+      concurrency: this.concurrency,
+      signal: options.signal,
+      onProgress: options.onProgress,
+      single: (data) => this.putObject(key, data, put),
+      start: () => this.createMultipartUpload(key, put),
+      beforeComplete: createOnly
+        ? async () => {
+          // Some services ignore the precondition on the commit (Ceph 16): check here too.
+          if (await this.headObject(key)) throw this.existsError(rel);
+        }
+        : undefined,
+    });
+  }
+
+  /** A `FileExistsError` for a create-only write. */
+  protected existsError(rel: string): FileExistsError {
+    return new FileExistsError(
+      `File '${this.uri(rel)}' already exists: open it with 'w' to overwrite`,
+      { path: this.uri(rel), flavor: this.flavor },
+    );
+  }
+
+  // ------------------------------------------------------------ copy, rename, remove
+
+  /** Copies an object server side. */
+  override async copyfile(
+    src: string,
+    dst: string,
+    options: CopyOptions = {},
+  ): Promise<void> {
+    const s = this.resolve(src);
+    const d = this.resolve(dst);
+    if (d === "") throw this.rootIsDir("copy onto");
+    const meta = await this.requireFile(s, "copy");
+    const overwrite = options.overwrite ?? false;
+    if (!overwrite) {
+      this.checkOverwrite(d, !!await this.headObject(this.key(d)), false);
+    }
+    if (s === d) return;
+    try {
+      await this.copyObject(this.key(s), this.key(d), {
+        ifNoneMatch: !overwrite,
+        srcMeta: meta,
+      });
+    } catch (err) {
+      if (err instanceof FileExistsError) this.checkOverwrite(d, true, false);
+      throw err;
+    }
+  }
+
+  /** Renames by copy + delete (not atomic); a directory moves object by object. */
+  override async rename(
+    src: string,
+    dst: string,
+    options: CopyOptions = {},
+  ): Promise<void> {
+    const s = this.resolve(src);
+    const d = this.resolve(dst);
+    if (s === d) {
+      await this.stat(src);
+      return;
+    }
+    const meta = s === "" ? null : await this.headObject(this.key(s));
+    if (meta) {
+      await this.copyfile(src, dst, options);
+      await this.deleteObject(this.key(s));
+      return;
+    }
+    if (!await this.isDirRel(s)) throw this.notFound(s);
+    if (d === s || d.startsWith(s + "/") || s === "") {
+      throw new ArtifactStoreError(
+        `Cannot move '${this.uri(s)}' into itself ('${this.uri(d)}')`,
+        {
+          path: this.uri(s),
+          flavor: this.flavor,
+        },
+      );
+    }
+    if (!options.overwrite && await this.exists(dst)) {
+      this.checkOverwrite(d, true, false);
+    }
+    const keys = await this.allKeys(this.dirPrefix(s));
+    const from = this.dirPrefix(s);
+    const to = this.dirPrefix(d);
+    await mapLimit(
+      keys,
+      this.deleteConcurrency * 4,
+      (k) => this.copyObject(k, to + k.slice(from.length), {}),
+    );
+    await this.deleteKeys(keys);
+  }
+
+  /** Removes one object. */
+  override async remove(path: string): Promise<void> {
+    const rel = this.resolve(path);
+    if (rel === "") throw this.rootIsDir("remove");
+    await this.requireFile(rel, "remove");
+    await this.deleteObject(this.key(rel));
+  }
+
+  /** Removes every object below the directory, in parallel batches. */
+  override async rmtree(path: string): Promise<void> {
+    const rel = this.resolve(path);
+    const keys = await this.allKeys(this.dirPrefix(rel));
+    if (keys.length === 0) {
+      if (rel !== "" && await this.headObject(this.key(rel))) {
+        throw new NotADirectoryError(
+          `Cannot rmtree '${this.uri(rel)}': it is a file; use remove`,
+          {
+            path: this.uri(rel),
+            flavor: this.flavor,
+          },
+        );
+      }
+      if (rel === "") return;
+      throw this.notFound(rel);
+    }
+    await this.deleteKeys(keys);
+  }
+
+  private async allKeys(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    for await (const page of this.listObjects(prefix, {})) {
+      for (const o of page.objects) keys.push(o.key);
+    }
+    return keys;
+  }
+
+  private async deleteKeys(keys: string[]): Promise<void> {
+    const batches: string[][] = [];
+    for (let i = 0; i < keys.length; i += this.deleteBatchSize) {
+      batches.push(keys.slice(i, i + this.deleteBatchSize));
+    }
+    await mapLimit(
+      batches,
+      this.deleteConcurrency,
+      (b) => this.deleteObjects(b),
+    );
+  }
+}
+
+function compare(a: string, b: string): number {
+  // Code point order, as S3 lists (see path.ts compareCodePoints).
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) {
+      const fx = x >= 0xe000 ? x - 0x800 : x >= 0xd800 ? x + 0x2000 : x;
+      const fy = y >= 0xe000 ? y - 0x800 : y >= 0xd800 ? y + 0x2000 : y;
+      return fx - fy;
+    }
+  }
+  return a.length - b.length;
+}
+
+/**
+ * Runs `fn` over items with at most `limit` in flight; the first failure rejects
+ * after the running ones settle.
+ *
+ * @param items the inputs
+ * @param limit the most calls in flight
+ * @param fn the work
+ *
+ * @example
+ * ```ts
+ * import { mapLimit } from "./object_store.ts";
+ * let peak = 0, now = 0;
+ * await mapLimit([1, 2, 3, 4], 2, async () => {
+ *   peak = Math.max(peak, ++now);
+ *   await new Promise((r) => setTimeout(r, 1));
+ *   now--;
+ * });
+ * console.assert(peak === 2);
+ * ```
+ */
+export async function mapLimit<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  let failed: unknown;
+  const worker = async () => {
+    while (failed === undefined && next < items.length) {
+      const item = items[next++];
+      try {
+        await fn(item);
+      } catch (err) {
+        failed ??= err;
+      }
+    }
+  };
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, worker),
+  );
+  if (failed !== undefined) throw failed;
+}
+
+/** Options for {@linkcode partWriter}. */
+export interface PartWriterOptions {
+  /** Bytes per part (every part but the last has exactly this size). */
+  partSize: number;
+  /** Parts in flight at once. */
+  concurrency: number;
+  /** Aborting it aborts the upload. */
+  signal?: AbortSignal;
+  /** Called with the bytes accepted so far. */
+  onProgress?: (bytes: number) => void;
+  /** Writes data of at most one part in one request. */
+  single: (data: Uint8Array) => Promise<void>;
+  /** Starts a multipart upload (called when the data passes one part). */
+  start: () => Promise<MultipartUpload>;
+  /** Runs just before the multipart commit (e.g. a create-only check). */
+  beforeComplete?: () => Promise<void>;
+}
+
+/**
+ * A byte sink that uploads in equal parts: a single request for data up to one
+ * part, else a multipart upload with up to `concurrency` parts in flight, committed
+ * on `close()` and aborted on `abort()` or any error, so nothing half-written is
+ * ever visible. Each part is a byte array, so it can be retried, and memory stays
+ * near `partSize × (concurrency + 1)`.
+ *
+ * @param o sizes, callbacks and signal
+ * @returns the sink
+ *
+ * @example
+ * ```ts
+ * import { partWriter } from "./object_store.ts";
+ * let stored = 0;
+ * const sink = partWriter({
+ *   partSize: 4,
+ *   concurrency: 2,
+ *   single: (d) => Promise.resolve(void (stored = d.length)),
+ *   start: () => Promise.reject(new Error("not needed for 3 bytes")),
+ * });
+ * const w = sink.getWriter();
+ * await w.write(new Uint8Array(3));
+ * await w.close();
+ * console.assert(stored === 3);
+ * ```
+ */
+export function partWriter(o: PartWriterOptions): WritableStream<Uint8Array> {
+  const partSize = Math.max(1, o.partSize);
+  let buf: Uint8Array | null = null;
+  let filled = 0;
+  let written = 0;
+  let upload: MultipartUpload | null = null;
+  let partNo = 0;
+  const receipts: string[] = [];
+  const inflight = new Set<Promise<void>>();
+  let failure: unknown;
+  let finished = false;
+
+  const flush = async (data: Uint8Array) => {
+    upload ??= await o.start();
+    const n = ++partNo;
+    const up = upload;
+    const p = up.uploadPart(n, data, o.signal).then(
+      (r) => void (receipts[n - 1] = r),
+      (err) => void (failure ??= err),
+    );
+    inflight.add(p);
+    void p.finally(() => inflight.delete(p));
+    const limit = up.sequential ? 1 : o.concurrency;
+    while (inflight.size >= limit) await Promise.race(inflight);
+    if (failure !== undefined) throw failure;
+  };
+
+  const discard = async () => {
+    if (finished) return;
+    finished = true;
+    await Promise.allSettled([...inflight]);
+    buf = null;
+    if (upload) await upload.abort().catch(() => {});
+  };
+
+  const guard = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      o.signal?.throwIfAborted();
+      return await fn();
+    } catch (err) {
+      await discard();
+      throw o.signal?.aborted ? o.signal.reason : err;
+    }
+  };
+
+  const onAbort = () => void discard();
+  o.signal?.addEventListener("abort", onAbort, { once: true });
+
+  return new WritableStream<Uint8Array>({
+    write: (chunk) =>
+      guard(async () => {
+        let off = 0;
+        while (off < chunk.length) {
+          if (buf && filled === partSize) {
+            // A full part is sent only once more data follows, so data of exactly
+            // one part stays a single request.
+            await flush(buf);
+            buf = null;
+            filled = 0;
+          }
+          buf ??= new Uint8Array(partSize);
+          const take = Math.min(partSize - filled, chunk.length - off);
+          buf.set(chunk.subarray(off, off + take), filled);
+          filled += take;
+          off += take;
+        }
+        written += chunk.length;
+        o.onProgress?.(written);
+      }),
+    close: () =>
+      guard(async () => {
+        const rest = buf ? buf.subarray(0, filled) : new Uint8Array(0);
+        if (!upload) {
+          await o.single(rest);
+        } else {
+          if (rest.length > 0) await flush(rest);
+          await Promise.all([...inflight]);
+          if (failure !== undefined) throw failure;
+          o.signal?.throwIfAborted();
+          await o.beforeComplete?.();
+          await upload.complete(receipts, o.signal);
+        }
+        finished = true;
+        buf = null;
+        o.signal?.removeEventListener("abort", onAbort);
+      }),
+    abort: async () => {
+      o.signal?.removeEventListener("abort", onAbort);
+      await discard();
+    },
+  });
+}
