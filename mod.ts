@@ -68,20 +68,19 @@ export {
   unregisterFlavor,
 } from "./src/registry.ts";
 export * as fileio from "./src/fileio.ts";
+export { LocalArtifactStore, localFlavor, type LocalStoreConfig } from "./flavors/local.ts";
+export { MemoryArtifactStore, memoryFlavor, type MemoryStoreConfig } from "./flavors/memory.ts";
+export { bytesToStream, concatBytes, readAllBytes, readAllText, writeAll } from "./src/streams.ts";
 export {
-  LocalArtifactStore,
-  localFlavor,
-  type LocalStoreConfig,
-} from "./flavors/local.ts";
-export {
-  MemoryArtifactStore,
-  memoryFlavor,
-  type MemoryStoreConfig,
-} from "./flavors/memory.ts";
-export {
-  bytesToStream,
-  concatBytes,
-  readAllBytes,
-  readAllText,
-  writeAll,
-} from "./src/streams.ts";
+  type GetResult,
+  type ListOptions,
+  type ListPage,
+  mapLimit,
+  type MultipartUpload,
+  type ObjectMeta,
+  ObjectStore,
+  type ObjectStoreConfig,
+  partWriter,
+  type PartWriterOptions,
+  type PutOptions,
+} from "./src/object_store.ts";

@@ -58,9 +58,7 @@ const READ_CHUNK = 256 * 1024;
 
 function tempName(): string {
   const b = crypto.getRandomValues(new Uint8Array(8));
-  return `.stowage-${
-    Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("")
-  }.partial`;
+  return `.stowage-${Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("")}.partial`;
 }
 
 /** Configuration of a local store. */
@@ -321,9 +319,7 @@ export class LocalArtifactStore extends BaseArtifactStore {
       const code = (err as { code?: string }).code;
       if (code === "EEXIST" || code === "ENOTDIR") {
         throw new NotADirectoryError(
-          `Cannot write '${
-            this.uri(rel)
-          }': a parent in the path is a file, not a directory`,
+          `Cannot write '${this.uri(rel)}': a parent in the path is a file, not a directory`,
           { path: this.uri(rel), flavor: this.flavor, cause: err },
         );
       }
@@ -424,9 +420,7 @@ export class LocalArtifactStore extends BaseArtifactStore {
       if (TEMP_RE.test(e.name)) continue;
       let isDir = e.isDirectory();
       if (e.isSymbolicLink()) {
-        isDir = (await fs.stat(`${this.fsPath(rel)}/${e.name}`).catch(() =>
-          null
-        ))
+        isDir = (await fs.stat(`${this.fsPath(rel)}/${e.name}`).catch(() => null))
           ?.isDirectory() ?? false;
       }
       (isDir ? dirs : files).push(e.name);
@@ -472,9 +466,7 @@ export class LocalArtifactStore extends BaseArtifactStore {
       }
       if (code === "ENOENT") {
         throw new FileNotFoundError(
-          `Parent directory of '${
-            this.uri(rel)
-          }' does not exist: create it with makedirs`,
+          `Parent directory of '${this.uri(rel)}' does not exist: create it with makedirs`,
           { path: this.uri(rel), flavor: this.flavor },
         );
       }

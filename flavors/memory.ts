@@ -105,9 +105,7 @@ export class MemoryArtifactStore extends BaseArtifactStore {
   }
 
   private segs(rel: string): string[] {
-    return rel === ""
-      ? [...this.root.segments]
-      : [...this.root.segments, ...rel.split("/")];
+    return rel === "" ? [...this.root.segments] : [...this.root.segments, ...rel.split("/")];
   }
 
   private lookup(rel: string): Node | undefined {
@@ -127,14 +125,10 @@ export class MemoryArtifactStore extends BaseArtifactStore {
     if (create) return this.mkdirs(segs, rel);
     let node: Node = TOP;
     for (const s of segs) {
-      const next: Node | undefined = node.kind === "dir"
-        ? node.children.get(s)
-        : undefined;
+      const next: Node | undefined = node.kind === "dir" ? node.children.get(s) : undefined;
       if (!next) {
         throw new FileNotFoundError(
-          `Parent directory of '${
-            this.uri(rel)
-          }' does not exist: create it with makedirs`,
+          `Parent directory of '${this.uri(rel)}' does not exist: create it with makedirs`,
           { path: this.uri(rel), flavor: this.flavor },
         );
       }
@@ -161,9 +155,7 @@ export class MemoryArtifactStore extends BaseArtifactStore {
 
   private notDir(rel: string): NotADirectoryError {
     return new NotADirectoryError(
-      `Cannot use '${
-        this.uri(rel)
-      }': a parent in the path is a file, not a directory`,
+      `Cannot use '${this.uri(rel)}': a parent in the path is a file, not a directory`,
       { path: this.uri(rel), flavor: this.flavor },
     );
   }
@@ -228,9 +220,7 @@ export class MemoryArtifactStore extends BaseArtifactStore {
           const now = this.lookup(rel);
           if (now?.kind === "dir") throw this.isDirError(rel, "write");
           if (kind === "create" && now) throw this.exists_(rel);
-          const prefix = kind === "append" && now?.kind === "file"
-            ? [now.data]
-            : [];
+          const prefix = kind === "append" && now?.kind === "file" ? [now.data] : [];
           const data = concatBytes([...prefix, ...chunks]);
           const dir = this.parentDir(rel, true);
           dir.children.set(baseName(rel), {
@@ -400,9 +390,7 @@ export class MemoryArtifactStore extends BaseArtifactStore {
         if (s === d) return;
         if (node.kind === "dir" && (d === s || d.startsWith(s + "/"))) {
           throw new InvalidArgumentError(
-            `Cannot move directory '${this.uri(s)}' into itself ('${
-              this.uri(d)
-            }')`,
+            `Cannot move directory '${this.uri(s)}' into itself ('${this.uri(d)}')`,
             { path: this.uri(s), flavor: this.flavor },
           );
         }
@@ -498,6 +486,5 @@ export class MemoryArtifactStore extends BaseArtifactStore {
  */
 export const memoryFlavor: Flavor<MemoryStoreConfig> = {
   ...flavorFromClass<MemoryStoreConfig>(MemoryArtifactStore),
-  description:
-    "Process-wide in-memory file system (memory://), for tests and the edge",
+  description: "Process-wide in-memory file system (memory://), for tests and the edge",
 };

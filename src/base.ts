@@ -18,12 +18,7 @@ import {
   NotADirectoryError,
   NotSupportedError,
 } from "./errors.ts";
-import {
-  type CompiledGlob,
-  compileGlob,
-  matchGlob,
-  mayMatchBelow,
-} from "./glob.ts";
+import { type CompiledGlob, compileGlob, matchGlob, mayMatchBelow } from "./glob.ts";
 import {
   joinKey,
   joinUri,
@@ -342,9 +337,7 @@ export abstract class BaseArtifactStore {
   > {
     if (!MODES.includes(mode)) {
       throw new InvalidArgumentError(
-        `Unknown mode '${mode}': use one of ${
-          MODES.map((m) => `'${m}'`).join(", ")
-        }`,
+        `Unknown mode '${mode}': use one of ${MODES.map((m) => `'${m}'`).join(", ")}`,
         { path, flavor: this.flavor },
       );
     }
@@ -370,16 +363,10 @@ export abstract class BaseArtifactStore {
         },
       );
     }
-    const kind: WriteKind = mode[0] === "x"
-      ? "create"
-      : mode[0] === "a"
-      ? "append"
-      : "overwrite";
+    const kind: WriteKind = mode[0] === "x" ? "create" : mode[0] === "a" ? "append" : "overwrite";
     if (kind === "append" && !this.capabilities.append) {
       throw new NotSupportedError(
-        `The ${this.flavor} store cannot append ('${mode}' on '${
-          this.uri(rel)
-        }'): ` +
+        `The ${this.flavor} store cannot append ('${mode}' on '${this.uri(rel)}'): ` +
           `read the file and write it again with 'w'`,
         { path: this.uri(rel), flavor: this.flavor },
       );
@@ -670,9 +657,7 @@ export abstract class BaseArtifactStore {
   ): void {
     if (exists && !overwrite) {
       throw new FileExistsError(
-        `Destination '${
-          this.uri(dstRel)
-        }' already exists: pass { overwrite: true } to replace it`,
+        `Destination '${this.uri(dstRel)}' already exists: pass { overwrite: true } to replace it`,
         { path: this.uri(dstRel), flavor: this.flavor },
       );
     }

@@ -171,18 +171,12 @@ export async function validateConfig<C extends ArtifactStoreConfig>(
   if (result.issues) {
     const lines = result.issues.map((i) => {
       const where = (i.path ?? [])
-        .map((p) =>
-          typeof p === "object" && p !== null && "key" in p
-            ? String(p.key)
-            : String(p)
-        )
+        .map((p) => typeof p === "object" && p !== null && "key" in p ? String(p.key) : String(p))
         .join(".");
       return where ? `${where}: ${i.message}` : i.message;
     });
     throw new ConfigError(
-      `Invalid configuration for the '${flavor.name}' flavor: ${
-        lines.join("; ")
-      }`,
+      `Invalid configuration for the '${flavor.name}' flavor: ${lines.join("; ")}`,
       { flavor: flavor.name },
     );
   }

@@ -140,11 +140,7 @@ export function compileGlob(pattern: string): CompiledGlob {
 }
 
 function segMatches(s: GlobSegment, name: string): boolean {
-  return s.kind === "literal"
-    ? s.value === name
-    : s.kind === "regex"
-    ? s.re.test(name)
-    : true;
+  return s.kind === "literal" ? s.value === name : s.kind === "regex" ? s.re.test(name) : true;
 }
 
 /**

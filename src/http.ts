@@ -189,9 +189,9 @@ export class HttpClient {
         if (req.signal?.aborted) throw req.signal.reason;
         if (err instanceof ArtifactStoreError) throw err;
         error = new ArtifactStoreError(
-          `Network error during ${req.op ?? req.method} of '${
-            req.path ?? redact(req.url)
-          }': ${(err as Error)?.message ?? err}`,
+          `Network error during ${req.op ?? req.method} of '${req.path ?? redact(req.url)}': ${
+            (err as Error)?.message ?? err
+          }`,
           {
             path: req.path,
             flavor: this.options.flavor,

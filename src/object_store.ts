@@ -37,6 +37,7 @@ import {
 import { type CompiledGlob, literalPrefix, matchGlob } from "./glob.ts";
 import { type BodyPart, resumableBody } from "./http.ts";
 import { joinKey } from "./path.ts";
+import { concatBytes, readAllBytes } from "./streams.ts";
 
 /** What a backend knows about one object. */
 export interface ObjectMeta {
@@ -186,24 +187,51 @@ export abstract class ObjectStore extends BaseArtifactStore {
     options: PutOptions,
   ): Promise<void>;
 
-  /** Starts a multipart upload. */
-  protected abstract createMultipartUpload(
-    key: string,
-    options: PutOptions,
-  ): Promise<MultipartUpload>;
+  /**
+   * Starts a multipart upload. The default gathers the parts and writes them with
+   * one `putObject` on commit (fine for small objects); cloud flavors override it.
+   */
+  protected createMultipartUpload(key: string, options: PutOptions): Promise<MultipartUpload> {
+    const parts: Uint8Array[] = [];
+    return Promise.resolve({
+      sequential: true,
+      uploadPart: (n: number, data: Uint8Array) => {
+        parts[n - 1] = data.slice();
+        return Promise.resolve(String(n));
+      },
+      complete: () => this.putObject(key, concatBytes(parts), options),
+      abort: () => Promise.resolve(void (parts.length = 0)),
+    });
+  }
 
   /** Deletes one object; a missing key is not an error. */
   protected abstract deleteObject(key: string): Promise<void>;
 
-  /** Deletes up to `deleteBatchSize` objects; a missing key is not an error. */
-  protected abstract deleteObjects(keys: string[]): Promise<void>;
+  /**
+   * Deletes up to `deleteBatchSize` objects; a missing key is not an error. The
+   * default deletes one by one, eight at a time; cloud flavors use batch calls.
+   */
+  protected deleteObjects(keys: string[]): Promise<void> {
+    return mapLimit(keys, 8, (k) => this.deleteObject(k));
+  }
 
-  /** Copies an object inside the store (server side). */
-  protected abstract copyObject(
+  /**
+   * Copies an object inside the store. The default reads it and writes it again;
+   * cloud flavors copy server side.
+   */
+  protected async copyObject(
     src: string,
     dst: string,
     options: { ifNoneMatch?: boolean; srcMeta?: ObjectMeta },
-  ): Promise<void>;
+  ): Promise<void> {
+    const { body } = await this.getObject(src, undefined, {});
+    const data = await readAllBytes(body);
+    await this.putObject(dst, data, {
+      ifNoneMatch: options.ifNoneMatch,
+      contentType: options.srcMeta?.contentType,
+      metadata: options.srcMeta?.metadata,
+    });
+  }
 
   // ------------------------------------------------------------ keys
 
@@ -282,7 +310,10 @@ export abstract class ObjectStore extends BaseArtifactStore {
       for (const o of page.objects) {
         any = true;
         const name = o.key.slice(prefix.length);
-        if (name !== "" && !name.includes("/")) files.push(name);
+        const slash = name.indexOf("/");
+        // Backends that ignore the delimiter list deeper keys: their first segment is a directory.
+        if (slash > 0) dirs.add(name.slice(0, slash));
+        else if (name !== "") files.push(name);
       }
       for (const p of page.prefixes) {
         any = true;

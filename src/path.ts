@@ -221,9 +221,7 @@ export function resolvePath(
         ...(options.schemes ?? []).map(bareScheme),
       ]);
       if (!accepted.has(scheme)) {
-        const list = [...accepted].filter((s) =>
-          s
-        ).map((s) => `'${s}://'`).join(", ") ||
+        const list = [...accepted].filter((s) => s).map((s) => `'${s}://'`).join(", ") ||
           "plain paths";
         throw new InvalidPathError(
           `Path '${path}' has scheme '${scheme}://', but this store (root '${root.uri}') takes ${list}`,

@@ -16,12 +16,7 @@
 import type { ArtifactStoreConfig, BaseArtifactStore } from "./base.ts";
 import { BaseArtifactStore as Base } from "./base.ts";
 import { ConfigError, NotSupportedError } from "./errors.ts";
-import {
-  type ArtifactStoreClass,
-  type Flavor,
-  flavorFromClass,
-  validateConfig,
-} from "./flavor.ts";
+import { type ArtifactStoreClass, type Flavor, flavorFromClass, validateConfig } from "./flavor.ts";
 import { bareScheme, splitScheme, stripQuotes } from "./path.ts";
 import { localFlavor } from "../flavors/local.ts";
 import { memoryFlavor } from "../flavors/memory.ts";
@@ -168,9 +163,7 @@ export async function getFlavor(name: string): Promise<Flavor> {
     return flavor;
   }
   throw new ConfigError(
-    `Unknown flavor '${name}': use one of ${
-      listFlavors().map((i) => `'${i.name}'`).join(", ")
-    }`,
+    `Unknown flavor '${name}': use one of ${listFlavors().map((i) => `'${i.name}'`).join(", ")}`,
     { flavor: name },
   );
 }
@@ -195,9 +188,7 @@ export function getFlavorForScheme(scheme: string): Promise<Flavor> {
       return getFlavor(info.name);
     }
   }
-  const known = listFlavors().flatMap((i) => i.supportedSchemes).map((x) =>
-    `'${x}'`
-  ).join(", ");
+  const known = listFlavors().flatMap((i) => i.supportedSchemes).map((x) => `'${x}'`).join(", ");
   return Promise.reject(
     new NotSupportedError(
       `No flavor serves '${s}://' paths: the registered schemes are ${known}; ` +
@@ -268,9 +259,7 @@ export interface StoreConfig extends ArtifactStoreConfig {
 export async function createArtifactStore(
   config: StoreConfig | string,
 ): Promise<BaseArtifactStore> {
-  const cfg: StoreConfig = typeof config === "string"
-    ? { path: config }
-    : { ...config };
+  const cfg: StoreConfig = typeof config === "string" ? { path: config } : { ...config };
   if (typeof cfg !== "object" || cfg === null) {
     throw new ConfigError(
       "A store configuration must be an object { flavor, path, … } or a URI",

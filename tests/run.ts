@@ -73,9 +73,8 @@ function parseCounts(runtime: string, output: string): Counts | null {
     return all.length ? all.reduce((n, m) => n + Number(m[1]), 0) : null;
   };
   if (runtime === "deno") {
-    const m =
-      /(?:ok|FAILED) \| (\d+) passed[^|]*\| (\d+) failed[^|\n]*(?:\| (\d+) ignored)?/
-        .exec(o);
+    const m = /(?:ok|FAILED) \| (\d+) passed[^|]*\| (\d+) failed[^|\n]*(?:\| (\d+) ignored)?/
+      .exec(o);
     if (!m) return null;
     return { passed: +m[1], failed: +m[2], skipped: +(m[3] ?? 0) };
   }
@@ -181,18 +180,14 @@ async function main() {
       );
     } catch (err) {
       notes.push(
-        `emulator ${name}: not started, its suites are skipped: ${
-          (err as Error).message
-        }`,
+        `emulator ${name}: not started, its suites are skipped: ${(err as Error).message}`,
       );
     }
   }));
   for (const n of notes) console.log(n);
 
   const all = await findTests(join(ROOT, "tests"));
-  const files = filters.length
-    ? all.filter((f) => filters.some((x) => f.includes(x)))
-    : all;
+  const files = filters.length ? all.filter((f) => filters.some((x) => f.includes(x))) : all;
   const total: Counts = { passed: 0, failed: 0, skipped: 0 };
   let crashed = false;
   try {
@@ -217,9 +212,7 @@ async function main() {
       if (counts.failed > 0 || code !== 0) {
         if (counts.failed === 0) crashed = true;
         console.log(
-          `---- ${runtime} failures ----\n${
-            failureExcerpt(runtime, output)
-          }\n----`,
+          `---- ${runtime} failures ----\n${failureExcerpt(runtime, output)}\n----`,
         );
       }
       total.passed += counts.passed;

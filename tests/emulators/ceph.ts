@@ -19,15 +19,7 @@
  */
 
 import { type ChildProcess, spawn } from "node:child_process";
-import {
-  mkdir,
-  mkdtemp,
-  readdir,
-  readFile,
-  readlink,
-  rm,
-  writeFile,
-} from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -40,8 +32,7 @@ export type { Emulator } from "./types.ts";
 export const CEPH_ACCESS_KEY_ID = "STOWAGETESTCEPHKEY01";
 
 /** Secret access key of the S3 user {@link startCeph} creates (test-only). */
-export const CEPH_SECRET_ACCESS_KEY =
-  "stowageTestCephSecret0123456789abcdefABCD";
+export const CEPH_SECRET_ACCESS_KEY = "stowageTestCephSecret0123456789abcdefABCD";
 
 /** The bucket {@link startCeph} creates and reports in its env. */
 export const CEPH_BUCKET = "stowage-test";
@@ -465,9 +456,7 @@ function run(
       dead.diagnostics().then((diag) =>
         reject(
           new Error(
-            `Ceph: ${dead.name} ${dead.gone()} during ${cmd} ${
-              args.join(" ")
-            }` +
+            `Ceph: ${dead.name} ${dead.gone()} during ${cmd} ${args.join(" ")}` +
               `\n${diag}`,
           ),
         )
@@ -548,9 +537,7 @@ async function listensOn(
 ): Promise<boolean> {
   if (pid === undefined) return false;
   try {
-    const local = `0100007F:${
-      port.toString(16).toUpperCase().padStart(4, "0")
-    }`;
+    const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, "0")}`;
     const inodes = new Set<string>();
     for (const line of (await readFile("/proc/net/tcp", "utf8")).split("\n")) {
       const f = line.trim().split(/\s+/);

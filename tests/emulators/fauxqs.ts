@@ -24,8 +24,7 @@ export type { Emulator } from "./types.ts";
 export const FAUXQS_ACCESS_KEY_ID = "STOWAGETESTFAUXQS001";
 
 /** Secret access key reported in the env (fauxqs checks no signature). */
-export const FAUXQS_SECRET_ACCESS_KEY =
-  "stowageTestFauxqsSecret0123456789abcdefAB";
+export const FAUXQS_SECRET_ACCESS_KEY = "stowageTestFauxqsSecret0123456789abcdefAB";
 
 /** The bucket {@link startFauxqs} creates and reports in its env. */
 export const FAUXQS_BUCKET = "stowage-test";

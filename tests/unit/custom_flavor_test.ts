@@ -1,0 +1,32 @@
+// The custom flavor of examples/custom_flavor.ts, registered and used through fileio and
+// createArtifactStore, passes the whole conformance suite: a flavor written against
+// ObjectStore's five-call core gets every operation right.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createArtifactStore, fileio, listFlavors, registerFlavor } from "../../mod.ts";
+import { KvArtifactStore } from "../../examples/custom_flavor.ts";
+import { conformance } from "../conformance/suite.ts";
+
+registerFlavor(KvArtifactStore);
+
+test("custom flavor: listed, created from a URI, used through fileio", async () => {
+  const info = listFlavors().find((f) => f.name === "kv");
+  assert.ok(info);
+  assert.deepEqual(info.supportedSchemes, ["kv://"]);
+  assert.equal(info.builtin, false);
+  const store = await createArtifactStore("kv://bucket/prefix");
+  assert.ok(store instanceof KvArtifactStore);
+  await fileio.writeText("kv://bucket/prefix/a/b.txt", "hello kv");
+  assert.equal(await fileio.readText("kv://bucket/prefix/a/b.txt"), "hello kv");
+  assert.deepEqual(await fileio.listdir("kv://bucket/prefix/a"), ["b.txt"]);
+  assert.deepEqual(await fileio.glob("kv://bucket/**/*.txt"), ["kv://bucket/prefix/a/b.txt"]);
+  // Copy across flavors streams through fileio.
+  await fileio.copy("kv://bucket/prefix/a/b.txt", "memory://custom-flavor-test/b.txt");
+  assert.equal(await fileio.readText("memory://custom-flavor-test/b.txt"), "hello kv");
+});
+
+conformance({
+  name: "custom kv flavor",
+  store: new KvArtifactStore({ path: "kv://conformance", partSize: 256 * 1024 }),
+  bigFileBytes: 1024 * 1024 + 77,
+});
