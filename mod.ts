@@ -84,3 +84,6 @@ export {
   type PartWriterOptions,
   type PutOptions,
 } from "./src/object_store.ts";
+export type { StoreRoot } from "./src/path.ts";
+export type { CompiledGlob, GlobSegment } from "./src/glob.ts";
+export type { BodyPart } from "./src/http.ts";

@@ -87,7 +87,11 @@ export class LocalArtifactStore extends BaseArtifactStore {
 
   #rootReady?: Promise<void>;
 
-  /** @param config `path` is the root directory */
+  /**
+   * Creates a store in a directory (made on first use).
+   *
+   * @param config `path` is the root directory
+   */
   constructor(config: LocalStoreConfig) {
     super(config);
   }
@@ -103,6 +107,7 @@ export class LocalArtifactStore extends BaseArtifactStore {
     };
   }
 
+  /** Makes a relative root absolute against the working directory. */
   protected override normalizeRoot(path: string): string {
     const p = stripQuotes(String(path ?? "")).replaceAll("\\", "/");
     if (p === "" || splitScheme(p) || p.startsWith("/")) return p;
@@ -111,51 +116,52 @@ export class LocalArtifactStore extends BaseArtifactStore {
   }
 
   /** The OS path of a relative key. */
-  private fsPath(rel: string): string {
+  #fsPath(rel: string): string {
     const r = this.root.uri;
     if (rel === "") return r;
     return r === "/" ? `/${rel}` : `${r}/${rel}`;
   }
 
-  private map(err: unknown, rel: string, op: string): ArtifactStoreError {
+  #map(err: unknown, rel: string, op: string): ArtifactStoreError {
     return mapLocalError(err, { path: this.uri(rel), flavor: this.flavor, op });
   }
 
   /** Creates the root directory on first use. */
-  private async fs(): Promise<Fs> {
+  async #fs(): Promise<Fs> {
     const fs = await loadFs();
     this.#rootReady ??= fs.mkdir(this.root.uri, { recursive: true }).then(
       () => {},
       (err) => {
         this.#rootReady = undefined;
-        throw this.map(err, "", "create the store root");
+        throw this.#map(err, "", "create the store root");
       },
     );
     await this.#rootReady;
     return fs;
   }
 
-  private async statOrNull(rel: string) {
-    const fs = await this.fs();
+  async #statOrNull(rel: string) {
+    const fs = await this.#fs();
     try {
-      return await fs.stat(this.fsPath(rel));
+      return await fs.stat(this.#fsPath(rel));
     } catch (err) {
       const code = (err as { code?: string }).code;
       if (code === "ENOENT" || code === "ENOTDIR") return null;
-      throw this.map(err, rel, "stat");
+      throw this.#map(err, rel, "stat");
     }
   }
 
+  /** Streams the bytes of a file (or a range of it); the flavor core of `open` for reading. */
   protected override async openRead(
     rel: string,
     options: ReadOptions,
   ): Promise<ReadableStream<Uint8Array>> {
-    const fs = await this.fs();
+    const fs = await this.#fs();
     let fh: NodeFs.FileHandle;
     try {
-      fh = await fs.open(this.fsPath(rel), "r");
+      fh = await fs.open(this.#fsPath(rel), "r");
     } catch (err) {
-      throw this.map(err, rel, "read");
+      throw this.#map(err, rel, "read");
     }
     let pos: number;
     let end: number;
@@ -173,7 +179,7 @@ export class LocalArtifactStore extends BaseArtifactStore {
       [pos, end] = clampRange(options.range, st.size);
     } catch (err) {
       await fh.close();
-      throw this.map(err, rel, "read");
+      throw this.#map(err, rel, "read");
     }
     const signal = options.signal;
     let closed = false;
@@ -207,7 +213,7 @@ export class LocalArtifactStore extends BaseArtifactStore {
         } catch (err) {
           await close().catch(() => {});
           controller.error(
-            signal?.aborted ? signal.reason : this.map(err, rel, "read"),
+            signal?.aborted ? signal.reason : this.#map(err, rel, "read"),
           );
         }
       },
@@ -215,14 +221,15 @@ export class LocalArtifactStore extends BaseArtifactStore {
     }, { highWaterMark: 1 });
   }
 
+  /** A sink committed on close and discarded on abort; the flavor core of `open` for writing. */
   protected override async openWrite(
     rel: string,
     kind: WriteKind,
     options: WriteOptions,
   ): Promise<WritableStream<Uint8Array>> {
-    const fs = await this.fs();
-    const target = this.fsPath(rel);
-    const st = await this.statOrNull(rel);
+    const fs = await this.#fs();
+    const target = this.#fsPath(rel);
+    const st = await this.#statOrNull(rel);
     if (st?.isDirectory()) {
       throw new IsADirectoryError(
         `Cannot write '${this.uri(rel)}': it is a directory`,
@@ -232,9 +239,9 @@ export class LocalArtifactStore extends BaseArtifactStore {
         },
       );
     }
-    if (kind === "create" && st) throw this.existsError(rel);
-    await this.ensureParent(rel);
-    const tmp = `${this.fsPath(parentKey(rel))}/${tempName()}`;
+    if (kind === "create" && st) throw this.#existsError(rel);
+    await this.#ensureParent(rel);
+    const tmp = `${this.#fsPath(parentKey(rel))}/${tempName()}`;
     let fh: NodeFs.FileHandle;
     try {
       if (kind === "append" && st) {
@@ -243,7 +250,7 @@ export class LocalArtifactStore extends BaseArtifactStore {
       fh = await fs.open(tmp, kind === "append" ? "a" : "wx");
     } catch (err) {
       await fs.rm(tmp, { force: true });
-      throw this.map(err, rel, "write");
+      throw this.#map(err, rel, "write");
     }
     let written = 0;
     let done = false;
@@ -273,7 +280,7 @@ export class LocalArtifactStore extends BaseArtifactStore {
           options.onProgress?.(written);
         } catch (err) {
           await discard();
-          throw signal?.aborted ? signal.reason : this.map(err, rel, "write");
+          throw signal?.aborted ? signal.reason : this.#map(err, rel, "write");
         }
       },
       close: async () => {
@@ -290,7 +297,7 @@ export class LocalArtifactStore extends BaseArtifactStore {
         } catch (err) {
           done = false;
           await discard();
-          throw signal?.aborted ? signal.reason : this.map(err, rel, "write");
+          throw signal?.aborted ? signal.reason : this.#map(err, rel, "write");
         } finally {
           signal?.removeEventListener("abort", onAbort);
         }
@@ -302,19 +309,19 @@ export class LocalArtifactStore extends BaseArtifactStore {
     });
   }
 
-  private existsError(rel: string): FileExistsError {
+  #existsError(rel: string): FileExistsError {
     return new FileExistsError(
       `File '${this.uri(rel)}' already exists: open it with 'w' to overwrite`,
       { path: this.uri(rel), flavor: this.flavor },
     );
   }
 
-  private async ensureParent(rel: string): Promise<void> {
-    const fs = await this.fs();
+  async #ensureParent(rel: string): Promise<void> {
+    const fs = await this.#fs();
     const parent = parentKey(rel);
     if (parent === "") return;
     try {
-      await fs.mkdir(this.fsPath(parent), { recursive: true });
+      await fs.mkdir(this.#fsPath(parent), { recursive: true });
     } catch (err) {
       const code = (err as { code?: string }).code;
       if (code === "EEXIST" || code === "ENOTDIR") {
@@ -323,7 +330,7 @@ export class LocalArtifactStore extends BaseArtifactStore {
           { path: this.uri(rel), flavor: this.flavor, cause: err },
         );
       }
-      throw this.map(err, rel, "create the parent directory of");
+      throw this.#map(err, rel, "create the parent directory of");
     }
   }
 
@@ -335,9 +342,9 @@ export class LocalArtifactStore extends BaseArtifactStore {
   ): Promise<void> {
     const s = this.resolve(src);
     const d = this.resolve(dst);
-    const fs = await this.fs();
-    const st = await this.statOrNull(s);
-    if (!st) throw this.notFound(s);
+    const fs = await this.#fs();
+    const st = await this.#statOrNull(s);
+    if (!st) throw this.#notFound(s);
     if (st.isDirectory()) {
       throw new IsADirectoryError(
         `Cannot copy '${this.uri(s)}': it is a directory`,
@@ -347,7 +354,7 @@ export class LocalArtifactStore extends BaseArtifactStore {
         },
       );
     }
-    const dst_ = await this.statOrNull(d);
+    const dst_ = await this.#statOrNull(d);
     if (dst_?.isDirectory()) {
       throw new IsADirectoryError(
         `Cannot copy onto '${this.uri(d)}': it is a directory`,
@@ -359,22 +366,22 @@ export class LocalArtifactStore extends BaseArtifactStore {
     }
     const overwrite = options.overwrite ?? false;
     this.checkOverwrite(d, !!dst_, overwrite);
-    await this.ensureParent(d);
-    const tmp = `${this.fsPath(parentKey(d))}/${tempName()}`;
+    await this.#ensureParent(d);
+    const tmp = `${this.#fsPath(parentKey(d))}/${tempName()}`;
     try {
-      await fs.copyFile(this.fsPath(s), tmp);
-      if (overwrite) await fs.rename(tmp, this.fsPath(d));
-      else await fs.link(tmp, this.fsPath(d));
+      await fs.copyFile(this.#fsPath(s), tmp);
+      if (overwrite) await fs.rename(tmp, this.#fsPath(d));
+      else await fs.link(tmp, this.#fsPath(d));
     } catch (err) {
       const code = (err as { code?: string }).code;
       if (code === "EEXIST") this.checkOverwrite(d, true, false);
-      throw this.map(err, d, "copy to");
+      throw this.#map(err, d, "copy to");
     } finally {
       await fs.rm(tmp, { force: true }).catch(() => {});
     }
   }
 
-  private notFound(rel: string): FileNotFoundError {
+  #notFound(rel: string): FileNotFoundError {
     return new FileNotFoundError(
       `No such file or directory: '${this.uri(rel)}'`,
       {
@@ -386,33 +393,34 @@ export class LocalArtifactStore extends BaseArtifactStore {
 
   /** Tells whether a file or directory exists. */
   override async exists(path: string): Promise<boolean> {
-    return (await this.statOrNull(this.resolve(path))) !== null;
+    return (await this.#statOrNull(this.resolve(path))) !== null;
   }
 
   /** Tells whether the path is a directory. */
   override async isdir(path: string): Promise<boolean> {
-    return (await this.statOrNull(this.resolve(path)))?.isDirectory() ?? false;
+    return (await this.#statOrNull(this.resolve(path)))?.isDirectory() ?? false;
   }
 
   /** Lists a directory (temporary files of writes in progress are hidden). */
   override async listdir(path: string): Promise<string[]> {
     const rel = this.resolve(path);
-    const fs = await this.fs();
+    const fs = await this.#fs();
     try {
-      const names = await fs.readdir(this.fsPath(rel));
+      const names = await fs.readdir(this.#fsPath(rel));
       return sortNames(names.filter((n) => !TEMP_RE.test(n)));
     } catch (err) {
-      throw this.map(err, rel, "list");
+      throw this.#map(err, rel, "list");
     }
   }
 
+  /** Lists one directory as subdirectory and file names, in one call. */
   protected override async scandir(rel: string): Promise<DirEntries> {
-    const fs = await this.fs();
+    const fs = await this.#fs();
     let entries;
     try {
-      entries = await fs.readdir(this.fsPath(rel), { withFileTypes: true });
+      entries = await fs.readdir(this.#fsPath(rel), { withFileTypes: true });
     } catch (err) {
-      throw this.map(err, rel, "list");
+      throw this.#map(err, rel, "list");
     }
     const dirs: string[] = [];
     const files: string[] = [];
@@ -420,7 +428,7 @@ export class LocalArtifactStore extends BaseArtifactStore {
       if (TEMP_RE.test(e.name)) continue;
       let isDir = e.isDirectory();
       if (e.isSymbolicLink()) {
-        isDir = (await fs.stat(`${this.fsPath(rel)}/${e.name}`).catch(() => null))
+        isDir = (await fs.stat(`${this.#fsPath(rel)}/${e.name}`).catch(() => null))
           ?.isDirectory() ?? false;
       }
       (isDir ? dirs : files).push(e.name);
@@ -431,9 +439,9 @@ export class LocalArtifactStore extends BaseArtifactStore {
   /** Creates a directory and its parents. */
   override async makedirs(path: string): Promise<void> {
     const rel = this.resolve(path);
-    const fs = await this.fs();
+    const fs = await this.#fs();
     try {
-      await fs.mkdir(this.fsPath(rel), { recursive: true });
+      await fs.mkdir(this.#fsPath(rel), { recursive: true });
     } catch (err) {
       const code = (err as { code?: string }).code;
       if (code === "EEXIST" || code === "ENOTDIR") {
@@ -442,20 +450,20 @@ export class LocalArtifactStore extends BaseArtifactStore {
           { path: this.uri(rel), flavor: this.flavor, cause: err },
         );
       }
-      throw this.map(err, rel, "create directory");
+      throw this.#map(err, rel, "create directory");
     }
   }
 
   /** Creates a directory whose parent exists. */
   override async mkdir(path: string): Promise<void> {
     const rel = this.resolve(path);
-    const fs = await this.fs();
+    const fs = await this.#fs();
     try {
-      await fs.mkdir(this.fsPath(rel));
+      await fs.mkdir(this.#fsPath(rel));
     } catch (err) {
       const code = (err as { code?: string }).code;
       if (code === "EEXIST") {
-        if ((await this.statOrNull(rel))?.isDirectory()) return;
+        if ((await this.#statOrNull(rel))?.isDirectory()) return;
         throw new FileExistsError(
           `Cannot create directory '${this.uri(rel)}': a file is there`,
           {
@@ -470,16 +478,16 @@ export class LocalArtifactStore extends BaseArtifactStore {
           { path: this.uri(rel), flavor: this.flavor },
         );
       }
-      throw this.map(err, rel, "create directory");
+      throw this.#map(err, rel, "create directory");
     }
   }
 
   /** Removes a file. */
   override async remove(path: string): Promise<void> {
     const rel = this.resolve(path);
-    const fs = await this.fs();
-    const st = await this.statOrNull(rel);
-    if (!st) throw this.notFound(rel);
+    const fs = await this.#fs();
+    const st = await this.#statOrNull(rel);
+    if (!st) throw this.#notFound(rel);
     if (st.isDirectory()) {
       throw new IsADirectoryError(
         `Cannot remove '${this.uri(rel)}': it is a directory; use rmtree`,
@@ -487,9 +495,9 @@ export class LocalArtifactStore extends BaseArtifactStore {
       );
     }
     try {
-      await fs.unlink(this.fsPath(rel));
+      await fs.unlink(this.#fsPath(rel));
     } catch (err) {
-      throw this.map(err, rel, "remove");
+      throw this.#map(err, rel, "remove");
     }
   }
 
@@ -501,9 +509,9 @@ export class LocalArtifactStore extends BaseArtifactStore {
   ): Promise<void> {
     const s = this.resolve(src);
     const d = this.resolve(dst);
-    const fs = await this.fs();
-    const st = await this.statOrNull(s);
-    if (!st) throw this.notFound(s);
+    const fs = await this.#fs();
+    const st = await this.#statOrNull(s);
+    if (!st) throw this.#notFound(s);
     if (s === d) return;
     if (st.isDirectory() && d.startsWith(s + "/")) {
       throw new InvalidArgumentError(
@@ -512,7 +520,7 @@ export class LocalArtifactStore extends BaseArtifactStore {
       );
     }
     const overwrite = options.overwrite ?? false;
-    const target = await this.statOrNull(d);
+    const target = await this.#statOrNull(d);
     if (target?.isDirectory() && !st.isDirectory()) {
       throw new IsADirectoryError(
         `Cannot replace directory '${this.uri(d)}' with a file`,
@@ -523,32 +531,32 @@ export class LocalArtifactStore extends BaseArtifactStore {
       );
     }
     this.checkOverwrite(d, !!target, overwrite);
-    await this.ensureParent(d);
+    await this.#ensureParent(d);
     try {
       if (!overwrite && !st.isDirectory()) {
         // link() fails atomically if the destination appeared meanwhile.
-        await fs.link(this.fsPath(s), this.fsPath(d));
-        await fs.unlink(this.fsPath(s));
+        await fs.link(this.#fsPath(s), this.#fsPath(d));
+        await fs.unlink(this.#fsPath(s));
       } else {
-        await fs.rename(this.fsPath(s), this.fsPath(d));
+        await fs.rename(this.#fsPath(s), this.#fsPath(d));
       }
     } catch (err) {
       if ((err as { code?: string }).code === "EEXIST") {
         this.checkOverwrite(d, true, false);
       }
-      throw this.map(err, d, "rename to");
+      throw this.#map(err, d, "rename to");
     }
   }
 
   /** Removes a directory tree. */
   override async rmtree(path: string): Promise<void> {
     const rel = this.resolve(path);
-    const fs = await this.fs();
+    const fs = await this.#fs();
     let st;
     try {
-      st = await fs.lstat(this.fsPath(rel));
+      st = await fs.lstat(this.#fsPath(rel));
     } catch (err) {
-      throw this.map(err, rel, "remove");
+      throw this.#map(err, rel, "remove");
     }
     if (!st.isDirectory()) {
       throw new NotADirectoryError(
@@ -560,9 +568,9 @@ export class LocalArtifactStore extends BaseArtifactStore {
       );
     }
     try {
-      await fs.rm(this.fsPath(rel), { recursive: true });
+      await fs.rm(this.#fsPath(rel), { recursive: true });
     } catch (err) {
-      throw this.map(err, rel, "remove");
+      throw this.#map(err, rel, "remove");
     }
     if (rel === "") this.#rootReady = undefined;
   }
@@ -570,8 +578,8 @@ export class LocalArtifactStore extends BaseArtifactStore {
   /** Describes a file or directory. */
   override async stat(path: string): Promise<StatResult> {
     const rel = this.resolve(path);
-    const st = await this.statOrNull(rel);
-    if (!st) throw this.notFound(rel);
+    const st = await this.#statOrNull(rel);
+    if (!st) throw this.#notFound(rel);
     return {
       path: this.uri(rel),
       size: st.isDirectory() ? 0 : st.size,

@@ -87,10 +87,14 @@ export class MemoryArtifactStore extends BaseArtifactStore {
   /** The schemes served. */
   static override SUPPORTED_SCHEMES: readonly string[] = ["memory://"];
 
-  /** @param config `path` is the root */
+  /**
+   * Creates a store in the process-wide memory file system.
+   *
+   * @param config `path` is the root
+   */
   constructor(config: MemoryStoreConfig) {
     super(config);
-    this.mkdirs(this.root.segments, "");
+    this.#mkdirs(this.root.segments, "");
   }
 
   /** Memory stores append, rename atomically, enforce create-only, and keep empty directories. */
@@ -104,13 +108,13 @@ export class MemoryArtifactStore extends BaseArtifactStore {
     };
   }
 
-  private segs(rel: string): string[] {
+  #segs(rel: string): string[] {
     return rel === "" ? [...this.root.segments] : [...this.root.segments, ...rel.split("/")];
   }
 
-  private lookup(rel: string): Node | undefined {
+  #lookup(rel: string): Node | undefined {
     let node: Node = TOP;
-    for (const s of this.segs(rel)) {
+    for (const s of this.#segs(rel)) {
       if (node.kind !== "dir") return undefined;
       const next = node.children.get(s);
       if (!next) return undefined;
@@ -120,9 +124,9 @@ export class MemoryArtifactStore extends BaseArtifactStore {
   }
 
   /** The parent directory node of `rel`, creating it (and its parents) when asked. */
-  private parentDir(rel: string, create: boolean): DirNode {
-    const segs = this.segs(parentKey(rel));
-    if (create) return this.mkdirs(segs, rel);
+  #parentDir(rel: string, create: boolean): DirNode {
+    const segs = this.#segs(parentKey(rel));
+    if (create) return this.#mkdirs(segs, rel);
     let node: Node = TOP;
     for (const s of segs) {
       const next: Node | undefined = node.kind === "dir" ? node.children.get(s) : undefined;
@@ -132,13 +136,13 @@ export class MemoryArtifactStore extends BaseArtifactStore {
           { path: this.uri(rel), flavor: this.flavor },
         );
       }
-      if (next.kind !== "dir") throw this.notDir(rel);
+      if (next.kind !== "dir") throw this.#notDir(rel);
       node = next;
     }
     return node as DirNode;
   }
 
-  private mkdirs(segs: readonly string[], rel: string): DirNode {
+  #mkdirs(segs: readonly string[], rel: string): DirNode {
     let node: DirNode = TOP;
     for (const s of segs) {
       let next = node.children.get(s);
@@ -146,21 +150,21 @@ export class MemoryArtifactStore extends BaseArtifactStore {
         next = { kind: "dir", children: new Map(), mtime: new Date() };
         node.children.set(s, next);
       } else if (next.kind !== "dir") {
-        throw this.notDir(rel);
+        throw this.#notDir(rel);
       }
       node = next;
     }
     return node;
   }
 
-  private notDir(rel: string): NotADirectoryError {
+  #notDir(rel: string): NotADirectoryError {
     return new NotADirectoryError(
       `Cannot use '${this.uri(rel)}': a parent in the path is a file, not a directory`,
       { path: this.uri(rel), flavor: this.flavor },
     );
   }
 
-  private notFound(rel: string): FileNotFoundError {
+  #notFound(rel: string): FileNotFoundError {
     return new FileNotFoundError(
       `No such file or directory: '${this.uri(rel)}'`,
       {
@@ -170,38 +174,40 @@ export class MemoryArtifactStore extends BaseArtifactStore {
     );
   }
 
-  private isDirError(rel: string, what: string): IsADirectoryError {
+  #isDirError(rel: string, what: string): IsADirectoryError {
     return new IsADirectoryError(
       `Cannot ${what} '${this.uri(rel)}': it is a directory`,
       { path: this.uri(rel), flavor: this.flavor },
     );
   }
 
-  private file(rel: string, what: string): FileNode {
-    const node = this.lookup(rel);
-    if (!node) throw this.notFound(rel);
-    if (node.kind === "dir") throw this.isDirError(rel, what);
+  #file(rel: string, what: string): FileNode {
+    const node = this.#lookup(rel);
+    if (!node) throw this.#notFound(rel);
+    if (node.kind === "dir") throw this.#isDirError(rel, what);
     return node;
   }
 
+  /** Streams the bytes of a file (or a range of it); the flavor core of `open` for reading. */
   protected override openRead(
     rel: string,
     options: ReadOptions,
   ): Promise<ReadableStream<Uint8Array>> {
     options.signal?.throwIfAborted();
-    const node = this.file(rel, "read");
+    const node = this.#file(rel, "read");
     const [start, end] = clampRange(options.range, node.data.length);
     return Promise.resolve(bytesToStream(node.data.subarray(start, end)));
   }
 
+  /** A sink committed on close and discarded on abort; the flavor core of `open` for writing. */
   protected override openWrite(
     rel: string,
     kind: WriteKind,
     options: WriteOptions,
   ): Promise<WritableStream<Uint8Array>> {
-    const existing = this.lookup(rel);
-    if (existing?.kind === "dir") throw this.isDirError(rel, "write");
-    if (kind === "create" && existing) throw this.exists_(rel);
+    const existing = this.#lookup(rel);
+    if (existing?.kind === "dir") throw this.#isDirError(rel, "write");
+    if (kind === "create" && existing) throw this.#exists_(rel);
     const chunks: Uint8Array[] = [];
     let total = 0;
     const onAbort = () => {
@@ -217,12 +223,12 @@ export class MemoryArtifactStore extends BaseArtifactStore {
         },
         close: () => {
           options.signal?.throwIfAborted();
-          const now = this.lookup(rel);
-          if (now?.kind === "dir") throw this.isDirError(rel, "write");
-          if (kind === "create" && now) throw this.exists_(rel);
+          const now = this.#lookup(rel);
+          if (now?.kind === "dir") throw this.#isDirError(rel, "write");
+          if (kind === "create" && now) throw this.#exists_(rel);
           const prefix = kind === "append" && now?.kind === "file" ? [now.data] : [];
           const data = concatBytes([...prefix, ...chunks]);
-          const dir = this.parentDir(rel, true);
+          const dir = this.#parentDir(rel, true);
           dir.children.set(baseName(rel), {
             kind: "file",
             data,
@@ -237,7 +243,7 @@ export class MemoryArtifactStore extends BaseArtifactStore {
     );
   }
 
-  private exists_(rel: string): FileExistsError {
+  #exists_(rel: string): FileExistsError {
     return new FileExistsError(
       `File '${this.uri(rel)}' already exists: open it with 'w' to overwrite`,
       { path: this.uri(rel), flavor: this.flavor },
@@ -254,11 +260,11 @@ export class MemoryArtifactStore extends BaseArtifactStore {
       const s = this.resolve(src);
       const d = this.resolve(dst);
       return Promise.resolve().then(() => {
-        const node = this.file(s, "copy");
-        const target = this.lookup(d);
-        if (target?.kind === "dir") throw this.isDirError(d, "copy onto");
+        const node = this.#file(s, "copy");
+        const target = this.#lookup(d);
+        if (target?.kind === "dir") throw this.#isDirError(d, "copy onto");
         this.checkOverwrite(d, !!target, options.overwrite ?? false);
-        this.parentDir(d, true).children.set(baseName(d), {
+        this.#parentDir(d, true).children.set(baseName(d), {
           ...node,
           mtime: new Date(),
           etag: `"m${++generation}"`,
@@ -271,7 +277,7 @@ export class MemoryArtifactStore extends BaseArtifactStore {
   override exists(path: string): Promise<boolean> {
     return settle(() => {
       const rel = this.resolve(path);
-      return Promise.resolve(this.lookup(rel) !== undefined);
+      return Promise.resolve(this.#lookup(rel) !== undefined);
     });
   }
 
@@ -279,7 +285,7 @@ export class MemoryArtifactStore extends BaseArtifactStore {
   override isdir(path: string): Promise<boolean> {
     return settle(() => {
       const rel = this.resolve(path);
-      return Promise.resolve(this.lookup(rel)?.kind === "dir");
+      return Promise.resolve(this.#lookup(rel)?.kind === "dir");
     });
   }
 
@@ -288,8 +294,8 @@ export class MemoryArtifactStore extends BaseArtifactStore {
     return settle(() => {
       const rel = this.resolve(path);
       return Promise.resolve().then(() => {
-        const node = this.lookup(rel);
-        if (!node) throw this.notFound(rel);
+        const node = this.#lookup(rel);
+        if (!node) throw this.#notFound(rel);
         if (node.kind !== "dir") {
           throw new NotADirectoryError(
             `Cannot list '${this.uri(rel)}': it is a file`,
@@ -304,11 +310,12 @@ export class MemoryArtifactStore extends BaseArtifactStore {
     });
   }
 
+  /** Lists one directory as subdirectory and file names, in one call. */
   protected override scandir(rel: string): Promise<DirEntries> {
     return Promise.resolve().then(() => {
-      const node = this.lookup(rel);
-      if (!node) throw this.notFound(rel);
-      if (node.kind !== "dir") throw this.notDir(rel);
+      const node = this.#lookup(rel);
+      if (!node) throw this.#notFound(rel);
+      if (node.kind !== "dir") throw this.#notDir(rel);
       const dirs: string[] = [];
       const files: string[] = [];
       for (const [name, child] of node.children) {
@@ -323,7 +330,7 @@ export class MemoryArtifactStore extends BaseArtifactStore {
     return settle(() => {
       const rel = this.resolve(path);
       return Promise.resolve().then(() => {
-        const node = this.lookup(rel);
+        const node = this.#lookup(rel);
         if (node?.kind === "file") {
           throw new FileExistsError(
             `Cannot create directory '${this.uri(rel)}': a file is there`,
@@ -333,7 +340,7 @@ export class MemoryArtifactStore extends BaseArtifactStore {
             },
           );
         }
-        this.mkdirs(this.segs(rel), rel);
+        this.#mkdirs(this.#segs(rel), rel);
       });
     });
   }
@@ -343,7 +350,7 @@ export class MemoryArtifactStore extends BaseArtifactStore {
     return settle(() => {
       const rel = this.resolve(path);
       return Promise.resolve().then(() => {
-        const node = this.lookup(rel);
+        const node = this.#lookup(rel);
         if (node?.kind === "dir") return;
         if (node) {
           throw new FileExistsError(
@@ -354,7 +361,7 @@ export class MemoryArtifactStore extends BaseArtifactStore {
             },
           );
         }
-        const parent = this.parentDir(rel, false);
+        const parent = this.#parentDir(rel, false);
         parent.children.set(baseName(rel), {
           kind: "dir",
           children: new Map(),
@@ -369,8 +376,8 @@ export class MemoryArtifactStore extends BaseArtifactStore {
     return settle(() => {
       const rel = this.resolve(path);
       return Promise.resolve().then(() => {
-        this.file(rel, "remove");
-        this.parentDir(rel, false).children.delete(baseName(rel));
+        this.#file(rel, "remove");
+        this.#parentDir(rel, false).children.delete(baseName(rel));
       });
     });
   }
@@ -385,8 +392,8 @@ export class MemoryArtifactStore extends BaseArtifactStore {
       const s = this.resolve(src);
       const d = this.resolve(dst);
       return Promise.resolve().then(() => {
-        const node = this.lookup(s);
-        if (!node) throw this.notFound(s);
+        const node = this.#lookup(s);
+        if (!node) throw this.#notFound(s);
         if (s === d) return;
         if (node.kind === "dir" && (d === s || d.startsWith(s + "/"))) {
           throw new InvalidArgumentError(
@@ -394,9 +401,9 @@ export class MemoryArtifactStore extends BaseArtifactStore {
             { path: this.uri(s), flavor: this.flavor },
           );
         }
-        const target = this.lookup(d);
+        const target = this.#lookup(d);
         if (target?.kind === "dir" && node.kind === "file") {
-          throw this.isDirError(d, "replace");
+          throw this.#isDirError(d, "replace");
         }
         if (target?.kind === "dir" && target.children.size > 0) {
           throw new FileExistsError(
@@ -408,8 +415,8 @@ export class MemoryArtifactStore extends BaseArtifactStore {
           );
         }
         this.checkOverwrite(d, !!target, options.overwrite ?? false);
-        this.parentDir(d, true).children.set(baseName(d), node);
-        this.parentDir(s, false).children.delete(baseName(s));
+        this.#parentDir(d, true).children.set(baseName(d), node);
+        this.#parentDir(s, false).children.delete(baseName(s));
       });
     });
   }
@@ -419,8 +426,8 @@ export class MemoryArtifactStore extends BaseArtifactStore {
     return settle(() => {
       const rel = this.resolve(path);
       return Promise.resolve().then(() => {
-        const node = this.lookup(rel);
-        if (!node) throw this.notFound(rel);
+        const node = this.#lookup(rel);
+        if (!node) throw this.#notFound(rel);
         if (node.kind !== "dir") {
           throw new NotADirectoryError(
             `Cannot rmtree '${this.uri(rel)}': it is a file; use remove`,
@@ -430,12 +437,12 @@ export class MemoryArtifactStore extends BaseArtifactStore {
             },
           );
         }
-        const segs = this.segs(rel);
+        const segs = this.#segs(rel);
         if (segs.length === 0) {
           TOP.children.clear();
           return;
         }
-        this.parentDir(rel, false);
+        this.#parentDir(rel, false);
         let parent: DirNode = TOP;
         for (const s of segs.slice(0, -1)) {
           parent = parent.children.get(s) as DirNode;
@@ -450,8 +457,8 @@ export class MemoryArtifactStore extends BaseArtifactStore {
     return settle(() => {
       const rel = this.resolve(path);
       return Promise.resolve().then(() => {
-        const node = this.lookup(rel);
-        if (!node) throw this.notFound(rel);
+        const node = this.#lookup(rel);
+        if (!node) throw this.#notFound(rel);
         if (node.kind === "dir") {
           return {
             path: this.uri(rel),

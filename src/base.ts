@@ -183,6 +183,8 @@ export abstract class BaseArtifactStore {
   readonly config: ArtifactStoreConfig;
 
   /**
+   * Creates the store; the root is parsed and normalized at once.
+   *
    * @param config the configuration; `path` is the root
    */
   constructor(config: ArtifactStoreConfig) {
@@ -559,10 +561,10 @@ export abstract class BaseArtifactStore {
   ): AsyncGenerator<WalkEntry> {
     // An invalid path is the caller's mistake, not a walk error: it throws.
     const rel = this.resolve(top);
-    yield* this.walkFrom(rel, options.topdown ?? true, options.onerror);
+    yield* this.#walkFrom(rel, options.topdown ?? true, options.onerror);
   }
 
-  private async *walkFrom(
+  async *#walkFrom(
     rel: string,
     topdown: boolean,
     onerror?: (error: Error) => void,
@@ -579,11 +581,11 @@ export abstract class BaseArtifactStore {
     if (topdown) {
       yield [this.uri(rel), dirs, files];
       for (const d of [...dirs]) {
-        yield* this.walkFrom(joinKey(rel, d), topdown, onerror);
+        yield* this.#walkFrom(joinKey(rel, d), topdown, onerror);
       }
     } else {
       for (const d of dirs) {
-        yield* this.walkFrom(joinKey(rel, d), topdown, onerror);
+        yield* this.#walkFrom(joinKey(rel, d), topdown, onerror);
       }
       yield [this.uri(rel), dirs, files];
     }

@@ -74,6 +74,8 @@ export class ArtifactStoreError extends Error {
   readonly retryable: boolean;
 
   /**
+   * Creates an error.
+   *
    * @param message what failed and what to do about it
    * @param options path, flavor, status, retryability and cause
    */

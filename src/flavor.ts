@@ -82,8 +82,22 @@ export interface ArtifactStoreClass {
 }
 
 /**
- * The configuration schema every flavor starts from: a non-empty `path` (quotes
- * stripped) and an optional `flavor` name; other fields pass through.
+ * The valibot entries every flavor's configuration starts from: a non-empty `path`
+ * (quotes stripped) and an optional `flavor` name. Flavors spread them into their own
+ * schema: `v.looseObject({ ...baseConfigEntries, region: v.optional(v.string()) })`.
+ */
+export const baseConfigEntries = {
+  path: v.pipe(
+    v.string("'path' must be a string: the root URI of the store"),
+    v.transform(stripQuotes),
+    v.nonEmpty("'path' is empty: give the root URI of the store"),
+  ),
+  flavor: v.optional(v.string()),
+};
+
+/**
+ * The configuration schema of flavors without fields of their own: a non-empty
+ * `path` (quotes stripped) and an optional `flavor` name; other fields pass through.
  *
  * @example
  * ```ts
@@ -92,19 +106,9 @@ export interface ArtifactStoreClass {
  * console.assert(!r.issues && r.value.path === "/tmp/x");
  * ```
  */
-export const baseConfigSchema:
-  & v.GenericSchema<unknown, ArtifactStoreConfig>
-  & StandardSchemaV1<
-    unknown,
-    ArtifactStoreConfig
-  > = v.looseObject({
-    path: v.pipe(
-      v.string("'path' must be a string: the root URI of the store"),
-      v.transform(stripQuotes),
-      v.nonEmpty("'path' is empty: give the root URI of the store"),
-    ),
-    flavor: v.optional(v.string()),
-  });
+export const baseConfigSchema: StandardSchemaV1<unknown, ArtifactStoreConfig> = v.looseObject(
+  baseConfigEntries,
+);
 
 /**
  * Makes a flavor object from a `BaseArtifactStore` subclass.

@@ -135,6 +135,8 @@ export abstract class ObjectStore extends BaseArtifactStore {
   protected deleteConcurrency = 4;
 
   /**
+   * Creates the store.
+   *
    * @param config the root `path`, `partSize` and `concurrency`
    * @param defaultPartSize the backend's default part size
    */
@@ -275,7 +277,7 @@ export abstract class ObjectStore extends BaseArtifactStore {
     return false;
   }
 
-  private async requireFile(rel: string, what: string): Promise<ObjectMeta> {
+  async #requireFile(rel: string, what: string): Promise<ObjectMeta> {
     const meta = rel === "" ? null : await this.headObject(this.key(rel));
     if (meta) return meta;
     if (await this.isDirRel(rel)) {
@@ -301,6 +303,7 @@ export abstract class ObjectStore extends BaseArtifactStore {
     );
   }
 
+  /** Lists one directory as subdirectory and file names, in one call. */
   protected override async scandir(rel: string): Promise<DirEntries> {
     const prefix = this.dirPrefix(rel);
     const dirs = new Set<string>();
@@ -436,11 +439,12 @@ export abstract class ObjectStore extends BaseArtifactStore {
 
   // ------------------------------------------------------------ reads
 
+  /** Streams the bytes of a file (or a range of it); the flavor core of `open` for reading. */
   protected override async openRead(
     rel: string,
     options: ReadOptions,
   ): Promise<ReadableStream<Uint8Array>> {
-    if (rel === "") throw this.rootIsDir("read");
+    if (rel === "") throw this.#rootIsDir("read");
     const key = this.key(rel);
     const range = options.range;
     let first: GetResult;
@@ -471,7 +475,7 @@ export abstract class ObjectStore extends BaseArtifactStore {
     );
   }
 
-  private rootIsDir(what: string): IsADirectoryError {
+  #rootIsDir(what: string): IsADirectoryError {
     return new IsADirectoryError(
       `Cannot ${what} the store root '${this.path}': it is a directory`,
       {
@@ -506,6 +510,7 @@ export abstract class ObjectStore extends BaseArtifactStore {
     );
   }
 
+  /** A sink committed on close and discarded on abort; the flavor core of `open` for writing. */
   protected override async openWrite(
     rel: string,
     kind: WriteKind,
@@ -555,8 +560,8 @@ export abstract class ObjectStore extends BaseArtifactStore {
   ): Promise<void> {
     const s = this.resolve(src);
     const d = this.resolve(dst);
-    if (d === "") throw this.rootIsDir("copy onto");
-    const meta = await this.requireFile(s, "copy");
+    if (d === "") throw this.#rootIsDir("copy onto");
+    const meta = await this.#requireFile(s, "copy");
     const overwrite = options.overwrite ?? false;
     if (!overwrite) {
       this.checkOverwrite(d, !!await this.headObject(this.key(d)), false);
@@ -604,7 +609,7 @@ export abstract class ObjectStore extends BaseArtifactStore {
     if (!options.overwrite && await this.exists(dst)) {
       this.checkOverwrite(d, true, false);
     }
-    const keys = await this.allKeys(this.dirPrefix(s));
+    const keys = await this.#allKeys(this.dirPrefix(s));
     const from = this.dirPrefix(s);
     const to = this.dirPrefix(d);
     await mapLimit(
@@ -612,21 +617,21 @@ export abstract class ObjectStore extends BaseArtifactStore {
       this.deleteConcurrency * 4,
       (k) => this.copyObject(k, to + k.slice(from.length), {}),
     );
-    await this.deleteKeys(keys);
+    await this.#deleteKeys(keys);
   }
 
   /** Removes one object. */
   override async remove(path: string): Promise<void> {
     const rel = this.resolve(path);
-    if (rel === "") throw this.rootIsDir("remove");
-    await this.requireFile(rel, "remove");
+    if (rel === "") throw this.#rootIsDir("remove");
+    await this.#requireFile(rel, "remove");
     await this.deleteObject(this.key(rel));
   }
 
   /** Removes every object below the directory, in parallel batches. */
   override async rmtree(path: string): Promise<void> {
     const rel = this.resolve(path);
-    const keys = await this.allKeys(this.dirPrefix(rel));
+    const keys = await this.#allKeys(this.dirPrefix(rel));
     if (keys.length === 0) {
       if (rel !== "" && await this.headObject(this.key(rel))) {
         throw new NotADirectoryError(
@@ -640,10 +645,10 @@ export abstract class ObjectStore extends BaseArtifactStore {
       if (rel === "") return;
       throw this.notFound(rel);
     }
-    await this.deleteKeys(keys);
+    await this.#deleteKeys(keys);
   }
 
-  private async allKeys(prefix: string): Promise<string[]> {
+  async #allKeys(prefix: string): Promise<string[]> {
     const keys: string[] = [];
     for await (const page of this.listObjects(prefix, {})) {
       for (const o of page.objects) keys.push(o.key);
@@ -651,7 +656,7 @@ export abstract class ObjectStore extends BaseArtifactStore {
     return keys;
   }
 
-  private async deleteKeys(keys: string[]): Promise<void> {
+  async #deleteKeys(keys: string[]): Promise<void> {
     const batches: string[][] = [];
     for (let i = 0; i < keys.length; i += this.deleteBatchSize) {
       batches.push(keys.slice(i, i + this.deleteBatchSize));
