@@ -110,6 +110,11 @@ export interface MultipartUpload {
 export interface GetResult extends BodyPart {
   /** The object's entity tag, used to resume with `If-Match`. */
   etag?: string;
+  /**
+   * Wraps the whole download, resumed pieces included (e.g. a checksum of every
+   * byte checked as it passes); `openRead` applies it once, on the first result.
+   */
+  verify?: (body: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array>;
 }
 
 /** Settings every object store takes besides its credentials. */
@@ -464,7 +469,7 @@ export abstract class ObjectStore extends BaseArtifactStore {
       throw err;
     }
     const start = range?.start ?? 0;
-    return resumableBody(
+    const body = resumableBody(
       first,
       (offset) =>
         this.getObject(key, { start: start + offset, end: range?.end }, {
@@ -473,6 +478,7 @@ export abstract class ObjectStore extends BaseArtifactStore {
         }),
       { path: this.uri(rel), flavor: this.flavor },
     );
+    return first.verify ? first.verify(body) : body;
   }
 
   #rootIsDir(what: string): IsADirectoryError {
@@ -777,6 +783,7 @@ export function partWriter(o: PartWriterOptions): WritableStream<Uint8Array> {
   let filled = 0;
   let written = 0;
   let upload: MultipartUpload | null = null;
+  let starting: Promise<MultipartUpload> | null = null;
   let partNo = 0;
   const receipts: string[] = [];
   const inflight = new Set<Promise<void>>();
@@ -784,7 +791,7 @@ export function partWriter(o: PartWriterOptions): WritableStream<Uint8Array> {
   let finished = false;
 
   const flush = async (data: Uint8Array) => {
-    upload ??= await o.start();
+    upload ??= await (starting ??= o.start());
     const n = ++partNo;
     const up = upload;
     const p = up.uploadPart(n, data, o.signal).then(
@@ -803,7 +810,9 @@ export function partWriter(o: PartWriterOptions): WritableStream<Uint8Array> {
     finished = true;
     await Promise.allSettled([...inflight]);
     buf = null;
-    if (upload) await upload.abort().catch(() => {});
+    // An abort (through the signal) may arrive while the upload is being started.
+    const started = upload ?? await starting?.catch(() => null);
+    if (started) await started.abort().catch(() => {});
   };
 
   const guard = async <T>(fn: () => Promise<T>): Promise<T> => {

@@ -33,7 +33,14 @@ interface LazyFlavor {
  * Built-in cloud flavors, loaded on first use so that importing the core pulls in
  * no cloud code. Each flavor module exports its flavor object as `flavor`.
  */
-const LAZY: LazyFlavor[] = [];
+const LAZY: LazyFlavor[] = [
+  {
+    name: "s3",
+    supportedSchemes: ["s3://"],
+    description: "Amazon S3 and S3-compatible services (R2, MinIO, Ceph) over signed REST calls",
+    load: async () => (await import("../flavors/s3/mod.ts")).s3Flavor as Flavor,
+  },
+];
 
 const EAGER = new Map<string, Flavor>(
   ([localFlavor, memoryFlavor] as Flavor[]).map((f) => [f.name, f]),

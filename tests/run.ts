@@ -179,12 +179,14 @@ async function main() {
         `emulator ${name}: ${emu.endpoint} (${Date.now() - started} ms)`,
       );
     } catch (err) {
+      emulatorInfo[name] = { error: (err as Error).message };
       notes.push(
         `emulator ${name}: not started, its suites are skipped: ${(err as Error).message}`,
       );
     }
   }));
   for (const n of notes) console.log(n);
+  env.STOWAGE_TEST_EMULATORS = JSON.stringify(emulatorInfo);
 
   const all = await findTests(join(ROOT, "tests"));
   const files = filters.length ? all.filter((f) => filters.some((x) => f.includes(x))) : all;

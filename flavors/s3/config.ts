@@ -1,0 +1,152 @@
+/**
+ * Configuration of the S3 flavor and its valibot schema (which the registry, the
+ * CLI and the HTTP adapter use to check and print it).
+ *
+ * @example
+ * ```ts
+ * import { s3ConfigSchema } from "./config.ts";
+ * const r = await s3ConfigSchema["~standard"].validate({ path: "s3://bucket/prefix", partSize: 1 });
+ * console.assert(r.issues !== undefined);
+ * ```
+ *
+ * @module
+ */
+
+import * as v from "valibot";
+import { baseConfigSchema, type StandardSchemaV1 } from "../../src/flavor.ts";
+import type { ArtifactStoreConfig } from "../../src/base.ts";
+import type { RetryOptions } from "../../src/http.ts";
+import type { ObjectStoreConfig } from "../../src/object_store.ts";
+
+/** The smallest part S3 accepts (every part but the last). */
+export const MIN_PART_SIZE: number = 5 * 1024 * 1024;
+/** The largest part S3 accepts. */
+export const MAX_PART_SIZE: number = 5 * 1024 * 1024 * 1024;
+/** The default part size of streamed uploads. */
+export const DEFAULT_PART_SIZE: number = 8 * 1024 * 1024;
+/** The most parts of one multipart upload. */
+export const MAX_PARTS = 10_000;
+
+/** Configuration of an S3 store. Every credential field falls back to the environment. */
+export interface S3StoreConfig extends ObjectStoreConfig {
+  /** The root: `s3://bucket` or `s3://bucket/prefix`. */
+  path: string;
+  /** Signing region (default `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's, else `us-east-1`; `auto` for R2). */
+  region?: string;
+  /** A custom endpoint: R2, MinIO, Ceph, an emulator (default `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`, else AWS). */
+  endpoint?: string;
+  /** Access key id (default `AWS_ACCESS_KEY_ID`, then the profile, web identity, container, instance). */
+  accessKeyId?: string;
+  /** Secret access key (default `AWS_SECRET_ACCESS_KEY`, …). */
+  secretAccessKey?: string;
+  /** Session token of temporary credentials (default `AWS_SESSION_TOKEN`). */
+  sessionToken?: string;
+  /** Profile of `~/.aws/credentials` and `~/.aws/config` (default `AWS_PROFILE`, else `default`). */
+  profile?: string;
+  /** Path-style URLs (`endpoint/bucket/key`). Default: path-style on a custom endpoint, virtual-hosted on AWS. */
+  forcePathStyle?: boolean;
+  /** Bytes per part of streamed uploads (default 8 MiB, at least 5 MiB, at most 5 GiB). */
+  partSize?: number;
+  /** Parts in flight at once (default 4). */
+  concurrency?: number;
+  /** Send `Content-MD5` on every PUT and part so the service verifies the bytes (default true). */
+  checksum?: boolean;
+  /** The `fetch` to use (tests inject faults; workers pass their own). */
+  fetch?: typeof fetch;
+  /** Retry settings of the HTTP client. */
+  retry?: RetryOptions;
+}
+
+const optionalString = (what: string) =>
+  v.optional(
+    v.pipe(v.string(`'${what}' must be a string`), v.trim()),
+  );
+
+const s3Fields = v.looseObject({
+  region: v.optional(
+    v.pipe(
+      v.string("'region' must be a string such as 'us-east-1' (or 'auto' for R2)"),
+      v.trim(),
+      v.regex(
+        /^[a-z0-9-]*$/,
+        "'region' must look like 'us-east-1' (lower-case letters, digits and dashes)",
+      ),
+    ),
+  ),
+  endpoint: v.optional(
+    v.pipe(
+      v.string("'endpoint' must be a URL string"),
+      v.trim(),
+      v.check(
+        (s) => s === "" || /^https?:\/\/[^/?#]+(\/[^?#]*)?$/i.test(s),
+        "'endpoint' must be an http:// or https:// URL such as 'https://ACCOUNT.r2.cloudflarestorage.com'",
+      ),
+    ),
+  ),
+  accessKeyId: optionalString("accessKeyId"),
+  secretAccessKey: optionalString("secretAccessKey"),
+  sessionToken: optionalString("sessionToken"),
+  profile: optionalString("profile"),
+  forcePathStyle: v.optional(v.boolean("'forcePathStyle' must be true or false")),
+  partSize: v.optional(
+    v.pipe(
+      v.number("'partSize' must be a number of bytes"),
+      v.integer("'partSize' must be a whole number of bytes"),
+      v.minValue(
+        MIN_PART_SIZE,
+        `'partSize' must be at least 5 MiB (${MIN_PART_SIZE} bytes), the S3 minimum`,
+      ),
+      v.maxValue(
+        MAX_PART_SIZE,
+        `'partSize' must be at most 5 GiB (${MAX_PART_SIZE} bytes), the S3 maximum`,
+      ),
+    ),
+  ),
+  concurrency: v.optional(
+    v.pipe(
+      v.number("'concurrency' must be a number"),
+      v.integer("'concurrency' must be a whole number"),
+      v.minValue(1, "'concurrency' must be at least 1"),
+      v.maxValue(64, "'concurrency' must be at most 64"),
+    ),
+  ),
+  checksum: v.optional(v.boolean("'checksum' must be true or false")),
+  fetch: v.optional(
+    v.custom<typeof fetch>(
+      (f) => typeof f === "function",
+      "'fetch' must be a function like globalThis.fetch",
+    ),
+  ),
+  retry: v.optional(
+    v.object({
+      maxRetries: v.optional(
+        v.pipe(v.number(), v.integer(), v.minValue(0)),
+      ),
+      initialBackoffMs: v.optional(v.pipe(v.number(), v.minValue(0))),
+      maxBackoffMs: v.optional(v.pipe(v.number(), v.minValue(0))),
+      totalTimeoutMs: v.optional(v.pipe(v.number(), v.minValue(0))),
+    }, "'retry' must be an object { maxRetries, initialBackoffMs, maxBackoffMs, totalTimeoutMs }"),
+  ),
+});
+
+/**
+ * The valibot form of {@linkcode s3ConfigSchema}, for synchronous validation in
+ * the store's constructor.
+ */
+export const s3Schema: v.GenericSchema<unknown, S3StoreConfig> = v.pipe(
+  baseConfigSchema as v.GenericSchema<unknown, ArtifactStoreConfig>,
+  s3Fields as unknown as v.GenericSchema<ArtifactStoreConfig, S3StoreConfig>,
+);
+
+/**
+ * The schema of {@linkcode S3StoreConfig}: the base fields (`path`, quotes
+ * stripped) and the S3 fields, each checked with a message that says what to fix.
+ *
+ * @example
+ * ```ts
+ * import { s3ConfigSchema } from "./config.ts";
+ * const r = await s3ConfigSchema["~standard"].validate({ path: "'s3://b/p'", region: "eu-west-1" });
+ * console.assert(!r.issues && r.value.path === "s3://b/p");
+ * ```
+ */
+export const s3ConfigSchema: StandardSchemaV1<unknown, S3StoreConfig> = s3Schema;
