@@ -40,6 +40,13 @@ const LAZY: LazyFlavor[] = [
     description: "Amazon S3 and S3-compatible services (R2, MinIO, Ceph) over signed REST calls",
     load: async () => (await import("../flavors/s3/mod.ts")).s3Flavor as Flavor,
   },
+  {
+    name: "gcp",
+    supportedSchemes: ["gs://"],
+    description:
+      "Google Cloud Storage over its JSON API (service-account JWT, metadata server, emulator)",
+    load: async () => (await import("../flavors/gcs/mod.ts")).gcsFlavor as Flavor,
+  },
 ];
 
 const EAGER = new Map<string, Flavor>(
