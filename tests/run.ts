@@ -4,7 +4,7 @@
 // `N passed, N failed, N skipped`, stops the emulators, and exits non-zero on any
 // failure.
 //
-// Options: `--runtimes=deno,bun,node` (default all three), `--emulators=ceph,fauxqs,…`
+// Options: `--runtimes=deno,bun,node,doc` (default all; `doc` runs the JSDoc examples), `--emulators=ceph,fauxqs,…`
 // or `--emulators=none`, and file filters (substrings of test file paths).
 
 import { spawn } from "node:child_process";
@@ -34,7 +34,7 @@ const LAUNCHERS: Record<string, () => Promise<Launcher>> = {
 };
 
 function parseArgs(args: string[]) {
-  let runtimes = ["deno", "bun", "node"];
+  let runtimes = ["deno", "bun", "node", "doc"];
   let emulators = Object.keys(LAUNCHERS);
   const filters: string[] = [];
   for (const a of args) {
@@ -44,6 +44,10 @@ function parseArgs(args: string[]) {
       const v = a.slice(12);
       emulators = v === "none" ? [] : v.split(",").filter(Boolean);
     } else filters.push(a);
+  }
+  // A filtered run is about test files: the doc tier runs only when asked for by name.
+  if (filters.length > 0 && !args.some((a) => a.startsWith("--runtimes="))) {
+    runtimes = runtimes.filter((r) => r !== "doc");
   }
   return { runtimes, emulators, filters };
 }
@@ -68,6 +72,7 @@ function strip(s: string): string {
 
 function parseCounts(runtime: string, output: string): Counts | null {
   const o = strip(output);
+  if (runtime === "doc") runtime = "deno";
   const num = (re: RegExp) => {
     const all = [...o.matchAll(re)];
     return all.length ? all.reduce((n, m) => n + Number(m[1]), 0) : null;
@@ -118,6 +123,8 @@ function run(
 }
 
 function commandFor(runtime: string, files: string[]): [string, string[]] {
+  // The JSDoc examples of the published modules, type-checked and run (`deno test --doc`).
+  if (runtime === "doc") return ["deno", ["test", "-A", "--doc", "mod.ts", "src/", "flavors/"]];
   const rel = files.map((f) => relative(ROOT, f));
   if (runtime === "deno") return ["deno", ["test", "-A", "--no-check", ...rel]];
   if (runtime === "bun") {
@@ -140,7 +147,7 @@ function commandFor(runtime: string, files: string[]): [string, string[]] {
 /** Prints the failing part of a runner's output. */
 function failureExcerpt(runtime: string, output: string): string {
   const o = strip(output);
-  if (runtime === "deno") {
+  if (runtime === "deno" || runtime === "doc") {
     const i = o.indexOf(" ERRORS ");
     return (i >= 0 ? o.slice(i) : o.slice(-6000)).slice(0, 12000);
   }
