@@ -3,30 +3,32 @@
 import { FileNotFoundError, type ListPage, ObjectStore, registerFlavor } from "../mod.ts";
 import type { GetResult, ObjectMeta } from "../mod.ts";
 
-const kv = new Map<string, { data: Uint8Array; mtime: Date }>();
-const meta = (key: string): ObjectMeta => ({
-  key,
-  size: kv.get(key)!.data.length,
-  mtime: kv.get(key)!.mtime,
-});
+const kv = new Map<string, { data: Uint8Array; mtime: Date }>(); // "bucket/key" → value
 
-/** A store on a key-value map, served under `kv://`. */
+/** A store on a key-value map, served under `kv://bucket/prefix`. */
 export class KvArtifactStore extends ObjectStore {
   static override FLAVOR = "kv";
   static override SUPPORTED_SCHEMES = ["kv://"];
-  protected headObject = (key: string) => Promise.resolve(kv.has(key) ? meta(key) : null);
+  #id = (key: string) => `${this.bucket}/${key}`;
+  #meta = (key: string): ObjectMeta => {
+    const v = kv.get(this.#id(key))!;
+    return { key, size: v.data.length, mtime: v.mtime };
+  };
+  protected headObject = (key: string) =>
+    Promise.resolve(kv.has(this.#id(key)) ? this.#meta(key) : null);
   protected getObject(key: string, range?: { start: number; end?: number }): Promise<GetResult> {
-    if (!kv.has(key)) return Promise.reject(new FileNotFoundError(`No such key '${key}'`));
-    const bytes = kv.get(key)!.data.slice(range?.start ?? 0, range?.end);
+    const v = kv.get(this.#id(key));
+    if (!v) return Promise.reject(new FileNotFoundError(`No such key '${key}'`));
+    const bytes = v.data.slice(range?.start ?? 0, range?.end);
     return Promise.resolve({ body: new Response(bytes).body!, length: bytes.length });
   }
   protected async *listObjects(prefix: string): AsyncIterable<ListPage> {
-    const keys = [...kv.keys()].filter((k) => k.startsWith(prefix)).sort();
-    yield { objects: keys.map(meta), prefixes: [] };
+    const keys = [...kv.keys()].filter((k) => k.startsWith(this.#id(prefix))).sort();
+    yield { objects: keys.map((k) => this.#meta(k.slice(this.bucket.length + 1))), prefixes: [] };
   }
   protected putObject = (key: string, data: Uint8Array) =>
-    Promise.resolve(void kv.set(key, { data: data.slice(), mtime: new Date() }));
-  protected deleteObject = (key: string) => Promise.resolve(void kv.delete(key));
+    Promise.resolve(void kv.set(this.#id(key), { data: data.slice(), mtime: new Date() }));
+  protected deleteObject = (key: string) => Promise.resolve(void kv.delete(this.#id(key)));
 }
 
 if (import.meta.main) {

@@ -47,6 +47,18 @@ const LAZY: LazyFlavor[] = [
       "Google Cloud Storage over its JSON API (service-account JWT, metadata server, emulator)",
     load: async () => (await import("../flavors/gcs/mod.ts")).gcsFlavor as Flavor,
   },
+  {
+    name: "http",
+    supportedSchemes: ["http://", "https://"],
+    description: "A store served by a Stowage server (the Hono adapter) over http:// or https://",
+    load: async () => (await import("../flavors/http.ts")).httpFlavor as Flavor,
+  },
+  {
+    name: "r2",
+    supportedSchemes: ["r2://"],
+    description: "A Cloudflare R2 bucket through a Workers binding (r2://BINDING/prefix)",
+    load: async () => (await import("../flavors/r2.ts")).r2Flavor as Flavor,
+  },
 ];
 
 const EAGER = new Map<string, Flavor>(

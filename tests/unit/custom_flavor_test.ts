@@ -3,10 +3,19 @@
 // ObjectStore's five-call core gets every operation right.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createArtifactStore, fileio, listFlavors, registerFlavor } from "../../mod.ts";
+import {
+  createArtifactStore,
+  fileio,
+  listFlavors,
+  registerFlavor,
+  unregisterFlavor,
+} from "../../mod.ts";
 import { KvArtifactStore } from "../../examples/custom_flavor.ts";
 import { conformance } from "../conformance/suite.ts";
 
+// Bun runs every test file in one process: another file (the CLI's) may have registered
+// the example already, so start from a clean registry entry.
+unregisterFlavor("kv");
 registerFlavor(KvArtifactStore);
 
 test("custom flavor: listed, created from a URI, used through fileio", async () => {
@@ -14,14 +23,16 @@ test("custom flavor: listed, created from a URI, used through fileio", async () 
   assert.ok(info);
   assert.deepEqual(info.supportedSchemes, ["kv://"]);
   assert.equal(info.builtin, false);
-  const store = await createArtifactStore("kv://bucket/prefix");
+  const store = await createArtifactStore("kv://unit-bucket/prefix");
   assert.ok(store instanceof KvArtifactStore);
-  await fileio.writeText("kv://bucket/prefix/a/b.txt", "hello kv");
-  assert.equal(await fileio.readText("kv://bucket/prefix/a/b.txt"), "hello kv");
-  assert.deepEqual(await fileio.listdir("kv://bucket/prefix/a"), ["b.txt"]);
-  assert.deepEqual(await fileio.glob("kv://bucket/**/*.txt"), ["kv://bucket/prefix/a/b.txt"]);
+  await fileio.writeText("kv://unit-bucket/prefix/a/b.txt", "hello kv");
+  assert.equal(await fileio.readText("kv://unit-bucket/prefix/a/b.txt"), "hello kv");
+  assert.deepEqual(await fileio.listdir("kv://unit-bucket/prefix/a"), ["b.txt"]);
+  assert.deepEqual(await fileio.glob("kv://unit-bucket/**/*.txt"), [
+    "kv://unit-bucket/prefix/a/b.txt",
+  ]);
   // Copy across flavors streams through fileio.
-  await fileio.copy("kv://bucket/prefix/a/b.txt", "memory://custom-flavor-test/b.txt");
+  await fileio.copy("kv://unit-bucket/prefix/a/b.txt", "memory://custom-flavor-test/b.txt");
   assert.equal(await fileio.readText("memory://custom-flavor-test/b.txt"), "hello kv");
 });
 

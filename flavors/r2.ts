@@ -1,0 +1,513 @@
+/**
+ * The `r2` flavor (`r2://BINDING/prefix`): a Cloudflare R2 bucket reached through a
+ * Workers binding, for stores inside a worker. The binding object is passed in the
+ * configuration (`bucket`, or `env` holding it under the URI's first segment); no
+ * credentials, no HTTP.
+ *
+ * Every artifact-store operation comes from {@linkcode ObjectStore} over the
+ * binding's `head`, `get` (ranges, `onlyIf`), `put` (`onlyIf` for create-only),
+ * `list` (delimiter and cursor), `delete` (up to 1000 keys) and
+ * `createMultipartUpload` (equal part sizes, as R2 requires). The binding has no
+ * server-side copy: `copyfile` and `rename` stream the object through the worker
+ * part by part.
+ *
+ * @example In a worker
+ * ```ts ignore
+ * import { R2ArtifactStore } from "./r2.ts";
+ *
+ * export default {
+ *   async fetch(_req: Request, env: { BUCKET: unknown }) {
+ *     const store = new R2ArtifactStore({ path: "r2://BUCKET/artifacts", env });
+ *     return Response.json(await store.listdir("r2://BUCKET/artifacts"));
+ *   },
+ * };
+ * ```
+ *
+ * @module
+ */
+
+import * as v from "valibot";
+import type { Capabilities } from "../src/base.ts";
+import {
+  ArtifactStoreError,
+  ConfigError,
+  FileNotFoundError,
+  InvalidPathError,
+  PreconditionFailedError,
+} from "../src/errors.ts";
+import type { Flavor, StandardSchemaV1 } from "../src/flavor.ts";
+import {
+  type GetResult,
+  type ListOptions,
+  type ListPage,
+  mapLimit,
+  type MultipartUpload,
+  type ObjectMeta,
+  ObjectStore,
+  type ObjectStoreConfig,
+  type PutOptions,
+} from "../src/object_store.ts";
+import { stripQuotes } from "../src/path.ts";
+
+/** The part of an R2 object's description this flavor reads. */
+export interface R2ObjectLike {
+  /** The key. */
+  key: string;
+  /** Size in bytes. */
+  size: number;
+  /** The entity tag, unquoted. */
+  etag: string;
+  /** The entity tag as an HTTP header value (quoted). */
+  httpEtag?: string;
+  /** Upload time. */
+  uploaded: Date;
+  /** HTTP metadata; `contentType` is used. */
+  httpMetadata?: { contentType?: string };
+  /** User metadata. */
+  customMetadata?: Record<string, string>;
+  /** The range a ranged `get` returned. */
+  range?: { offset?: number; length?: number };
+}
+
+/** An R2 object with its body, as `get` returns it. */
+export interface R2ObjectBodyLike extends R2ObjectLike {
+  /** The bytes. */
+  body: ReadableStream<Uint8Array>;
+}
+
+/** One page of an R2 listing. */
+export interface R2ListResultLike {
+  /** Objects on this page. */
+  objects: R2ObjectLike[];
+  /** True when more pages follow. */
+  truncated: boolean;
+  /** The cursor for the next page. */
+  cursor?: string;
+  /** Common prefixes, with a delimiter. */
+  delimitedPrefixes: string[];
+}
+
+/** An R2 multipart upload in progress. */
+export interface R2MultipartUploadLike {
+  /** Uploads one part (1-based). */
+  uploadPart(
+    partNumber: number,
+    value: Uint8Array,
+  ): Promise<{ partNumber: number; etag: string }>;
+  /** Commits the parts. */
+  complete(
+    parts: { partNumber: number; etag: string }[],
+  ): Promise<R2ObjectLike>;
+  /** Discards the upload. */
+  abort(): Promise<void>;
+}
+
+/**
+ * The methods of a Workers R2 binding (`R2Bucket`) this flavor uses — a structural
+ * type, so no `@cloudflare/workers-types` dependency is needed.
+ */
+export interface R2BucketLike {
+  /** Metadata of an object, or null. */
+  head(key: string): Promise<R2ObjectLike | null>;
+  /** An object (with body), its metadata alone when `onlyIf` fails, or null. */
+  get(
+    key: string,
+    options?: {
+      range?: { offset: number; length?: number };
+      onlyIf?: { etagMatches?: string };
+    },
+  ): Promise<R2ObjectBodyLike | R2ObjectLike | null>;
+  /** Stores an object; null when `onlyIf` fails. */
+  put(
+    key: string,
+    value: Uint8Array,
+    options?: {
+      onlyIf?: { etagDoesNotMatch?: string };
+      httpMetadata?: { contentType?: string };
+      customMetadata?: Record<string, string>;
+    },
+  ): Promise<R2ObjectLike | null>;
+  /** Deletes one or up to 1000 keys. */
+  delete(keys: string | string[]): Promise<void>;
+  /** Lists a page of keys. */
+  list(options?: {
+    prefix?: string;
+    delimiter?: string;
+    cursor?: string;
+    limit?: number;
+    include?: ("httpMetadata" | "customMetadata")[];
+  }): Promise<R2ListResultLike>;
+  /** Starts a multipart upload. */
+  createMultipartUpload(
+    key: string,
+    options?: {
+      httpMetadata?: { contentType?: string };
+      customMetadata?: Record<string, string>;
+    },
+  ): Promise<R2MultipartUploadLike>;
+}
+
+/** Configuration of an r2 store. */
+export interface R2StoreConfig extends ObjectStoreConfig {
+  /** The root: `r2://BINDING` or `r2://BINDING/prefix`. */
+  path: string;
+  /** The binding object (`env.BUCKET`). */
+  bucket?: R2BucketLike;
+  /** The worker's `env`: the binding is `env[BINDING]`, BINDING from the path. */
+  env?: Record<string, unknown>;
+}
+
+const R2_MIN_PART = 5 * 1024 * 1024;
+
+function isBucket(x: unknown): x is R2BucketLike {
+  const b = x as R2BucketLike;
+  return typeof b === "object" && b !== null &&
+    ["head", "get", "put", "list", "delete", "createMultipartUpload"].every(
+      (m) => typeof (b as unknown as Record<string, unknown>)[m] === "function",
+    );
+}
+
+/**
+ * A store over a Workers R2 binding.
+ *
+ * @example
+ * ```ts ignore
+ * import { R2ArtifactStore } from "./r2.ts";
+ * declare const env: { BUCKET: unknown };
+ * const store = new R2ArtifactStore({ path: "r2://BUCKET/prefix", env });
+ * ```
+ */
+export class R2ArtifactStore extends ObjectStore {
+  /** The flavor name. */
+  static override FLAVOR = "r2";
+  /** The schemes served. */
+  static override SUPPORTED_SCHEMES: readonly string[] = ["r2://"];
+
+  readonly #bucket: R2BucketLike;
+
+  /** @param config the root, the binding (`bucket` or `env`), part size and concurrency */
+  constructor(config: R2StoreConfig) {
+    super(config, 8 * 1024 * 1024);
+    const name = this.bucket;
+    const b = config.bucket ?? config.env?.[name];
+    if (!isBucket(b)) {
+      throw new ConfigError(
+        `No R2 binding for '${this.path}': pass { bucket: env.${
+          name || "BUCKET"
+        } } or { env } with a binding named '${name}' (wrangler.toml [[r2_buckets]] binding)`,
+        { flavor: "r2", path: this.path },
+      );
+    }
+    if (this.partSize < R2_MIN_PART) {
+      throw new ConfigError(
+        `partSize ${this.partSize} is below R2's minimum part size of ${R2_MIN_PART} bytes`,
+        { flavor: "r2", path: this.path },
+      );
+    }
+    this.#bucket = b;
+  }
+
+  /** Create-only writes are enforced by R2 (`onlyIf`); no presigning through a binding. */
+  override get capabilities(): Capabilities {
+    return { ...super.capabilities, conditionalWrite: true, presign: false };
+  }
+
+  /** Runs a binding call, mapping its errors. */
+  async #call<T>(op: string, key: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw this.#mapError(err, op, key);
+    }
+  }
+
+  #mapError(err: unknown, op: string, key: string): ArtifactStoreError {
+    if (err instanceof ArtifactStoreError) return err;
+    const message = (err as Error)?.message ?? String(err);
+    const code = /\((\d{5})\)/.exec(message)?.[1];
+    const path = this.uri(this.relOf(key));
+    const opts = { path, flavor: "r2", cause: err };
+    const what = `Cannot ${op} '${path}'`;
+    switch (code) {
+      case "10007":
+        return new FileNotFoundError(`${what}: not found`, opts);
+      case "10020":
+        return new InvalidPathError(
+          `${what}: R2 refuses this key (${message})`,
+          opts,
+        );
+      case "10031":
+        return new PreconditionFailedError(
+          `${what}: the object changed meanwhile (${message})`,
+          opts,
+        );
+      case "10001":
+      case "10043":
+      case "10058":
+        return new ArtifactStoreError(`${what}: ${message}; try again`, {
+          ...opts,
+          retryable: true,
+        });
+      default:
+        return new ArtifactStoreError(`${what}: ${message}`, opts);
+    }
+  }
+
+  #meta(o: R2ObjectLike): ObjectMeta {
+    return {
+      key: o.key,
+      size: o.size,
+      mtime: o.uploaded ? new Date(o.uploaded) : null,
+      etag: o.httpEtag ?? `"${o.etag}"`,
+      contentType: o.httpMetadata?.contentType,
+      metadata: o.customMetadata && Object.keys(o.customMetadata).length
+        ? { ...o.customMetadata }
+        : undefined,
+    };
+  }
+
+  protected override async headObject(key: string): Promise<ObjectMeta | null> {
+    if (key === "") return null;
+    const o = await this.#call("stat", key, () => this.#bucket.head(key));
+    return o ? this.#meta(o) : null;
+  }
+
+  protected override async getObject(
+    key: string,
+    range: { start: number; end?: number } | undefined,
+    options: { ifMatch?: string; signal?: AbortSignal },
+  ): Promise<GetResult> {
+    if (range && range.end !== undefined && range.end <= range.start) {
+      const meta = await this.headObject(key);
+      if (!meta) throw this.notFound(this.relOf(key));
+      return { body: emptyBody(), length: 0, etag: meta.etag };
+    }
+    const opts: {
+      range?: { offset: number; length?: number };
+      onlyIf?: { etagMatches?: string };
+    } = {};
+    if (range) {
+      opts.range = range.end === undefined
+        ? { offset: range.start }
+        : { offset: range.start, length: range.end - range.start };
+    }
+    if (options.ifMatch) {
+      opts.onlyIf = {
+        etagMatches: options.ifMatch.replace(/^W\//, "").replace(/^"|"$/g, ""),
+      };
+    }
+    let o: R2ObjectBodyLike | R2ObjectLike | null;
+    try {
+      o = await this.#bucket.get(key, opts);
+    } catch (err) {
+      // R2 may refuse a range that passes the end; the contract clamps it (and a
+      // start at or past the end reads nothing).
+      const meta = range ? await this.headObject(key).catch(() => null) : null;
+      if (!range || !meta) throw this.#mapError(err, "read", key);
+      if (range.start >= meta.size) {
+        return { body: emptyBody(), length: 0, etag: meta.etag };
+      }
+      const end = Math.min(range.end ?? meta.size, meta.size);
+      if (end === range.end) throw this.#mapError(err, "read", key);
+      return await this.getObject(key, { start: range.start, end }, options);
+    }
+    if (!o) throw this.notFound(this.relOf(key));
+    if (!("body" in o) || !o.body) {
+      throw new PreconditionFailedError(
+        `Cannot read '${
+          this.uri(this.relOf(key))
+        }': it changed while being read (ETag no longer ${options.ifMatch})`,
+        { path: this.uri(this.relOf(key)), flavor: "r2" },
+      );
+    }
+    const start = range?.start ?? 0;
+    const end = Math.min(range?.end ?? o.size, o.size);
+    const length = o.range?.length ?? Math.max(0, end - start);
+    return { body: o.body, length, etag: o.httpEtag ?? `"${o.etag}"` };
+  }
+
+  protected override async *listObjects(
+    prefix: string,
+    options: ListOptions,
+  ): AsyncIterable<ListPage> {
+    let cursor: string | undefined;
+    let seen = 0;
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const page = await this.#call(
+        "list",
+        prefix,
+        () =>
+          this.#bucket.list({
+            prefix,
+            delimiter: options.delimiter ? "/" : undefined,
+            cursor,
+            limit: Math.min(1000, Math.max(1, options.limit ?? 1000)),
+            include: ["httpMetadata", "customMetadata"],
+          }),
+      );
+      const objects = page.objects.map((o) => this.#meta(o));
+      seen += objects.length + (page.delimitedPrefixes?.length ?? 0);
+      yield { objects, prefixes: page.delimitedPrefixes ?? [] };
+      if (!page.truncated) return;
+      if (options.limit !== undefined && seen >= options.limit) return;
+      if (!page.cursor || page.cursor === cursor) {
+        throw new ArtifactStoreError(
+          `Listing '${prefix}' stopped: R2 said more results follow but gave no new cursor`,
+          { flavor: "r2", path: this.path },
+        );
+      }
+      cursor = page.cursor;
+    }
+  }
+
+  protected override async putObject(
+    key: string,
+    data: Uint8Array,
+    options: PutOptions,
+  ): Promise<void> {
+    options.signal?.throwIfAborted();
+    const res = await this.#call("write", key, () =>
+      this.#bucket.put(key, data, {
+        onlyIf: options.ifNoneMatch ? { etagDoesNotMatch: "*" } : undefined,
+        httpMetadata: options.contentType ? { contentType: options.contentType } : undefined,
+        customMetadata: options.metadata,
+      }));
+    if (res === null) throw this.existsError(this.relOf(key));
+  }
+
+  protected override async createMultipartUpload(
+    key: string,
+    options: PutOptions,
+  ): Promise<MultipartUpload> {
+    const up = await this.#call("write", key, () =>
+      this.#bucket.createMultipartUpload(key, {
+        httpMetadata: options.contentType ? { contentType: options.contentType } : undefined,
+        customMetadata: options.metadata,
+      }));
+    return {
+      uploadPart: async (n, data) => {
+        const part = await this.#call("write", key, () => up.uploadPart(n, data));
+        return part.etag;
+      },
+      complete: async (receipts) => {
+        await this.#call("write", key, () =>
+          up.complete(
+            receipts.map((etag, i) => ({ partNumber: i + 1, etag })),
+          ));
+      },
+      abort: async () => {
+        await up.abort().catch(() => {});
+      },
+    };
+  }
+
+  protected override async deleteObject(key: string): Promise<void> {
+    await this.#call("remove", key, () => this.#bucket.delete(key));
+  }
+
+  protected override async deleteObjects(keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.#call("remove", keys[0], () => this.#bucket.delete(keys));
+  }
+
+  /** No server-side copy through a binding: the object streams through, part by part. */
+  protected override async copyObject(
+    src: string,
+    dst: string,
+    options: { ifNoneMatch?: boolean; srcMeta?: ObjectMeta },
+  ): Promise<void> {
+    const meta = options.srcMeta ?? await this.headObject(src);
+    if (!meta) throw this.notFound(this.relOf(src));
+    const put: PutOptions = {
+      ifNoneMatch: options.ifNoneMatch,
+      contentType: meta.contentType,
+      metadata: meta.metadata,
+    };
+    const readPart = async (start: number, end: number) => {
+      const part = await this.getObject(src, { start, end }, {
+        ifMatch: meta.etag,
+      });
+      return new Uint8Array(await new Response(part.body).arrayBuffer());
+    };
+    if (meta.size <= this.partSize) {
+      await this.putObject(dst, await readPart(0, meta.size), put);
+      return;
+    }
+    const up = await this.createMultipartUpload(dst, put);
+    const count = Math.ceil(meta.size / this.partSize);
+    const receipts: string[] = new Array(count);
+    try {
+      await mapLimit(
+        Array.from({ length: count }, (_, i) => i),
+        this.concurrency,
+        async (i) => {
+          const start = i * this.partSize;
+          const data = await readPart(
+            start,
+            Math.min(meta.size, start + this.partSize),
+          );
+          receipts[i] = await up.uploadPart(i + 1, data);
+        },
+      );
+      if (options.ifNoneMatch && await this.headObject(dst)) {
+        throw this.existsError(this.relOf(dst));
+      }
+      await up.complete(receipts);
+    } catch (err) {
+      await up.abort();
+      throw err;
+    }
+  }
+}
+
+function emptyBody(): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({ start: (c) => c.close() });
+}
+
+/** The configuration schema of the `r2` flavor (the binding passes through as is). */
+export const r2ConfigSchema:
+  & v.GenericSchema<unknown, R2StoreConfig>
+  & StandardSchemaV1<unknown, R2StoreConfig> = v.looseObject({
+    path: v.pipe(
+      v.string("'path' must be a string such as 'r2://BUCKET/prefix'"),
+      v.transform(stripQuotes),
+      v.nonEmpty("'path' is empty: give 'r2://BINDING/prefix'"),
+    ),
+    flavor: v.optional(v.string()),
+    partSize: v.optional(
+      v.pipe(
+        v.number(),
+        v.integer(),
+        v.minValue(R2_MIN_PART, `'partSize' must be at least ${R2_MIN_PART}`),
+      ),
+    ),
+    concurrency: v.optional(
+      v.pipe(
+        v.number(),
+        v.integer(),
+        v.minValue(1, "'concurrency' must be at least 1"),
+      ),
+    ),
+  }) as unknown as
+    & v.GenericSchema<unknown, R2StoreConfig>
+    & StandardSchemaV1<unknown, R2StoreConfig>;
+
+/**
+ * The `r2` flavor object.
+ *
+ * @example
+ * ```ts ignore
+ * import { r2Flavor } from "./r2.ts";
+ * declare const env: Record<string, unknown>;
+ * const store = await r2Flavor.create({ path: "r2://BUCKET", env });
+ * ```
+ */
+export const r2Flavor: Flavor<R2StoreConfig> = {
+  name: "r2",
+  type: "artifact_store",
+  supportedSchemes: R2ArtifactStore.SUPPORTED_SCHEMES,
+  configSchema: r2ConfigSchema,
+  description: "A Cloudflare R2 bucket through a Workers binding (r2://BINDING/prefix)",
+  create: (config: R2StoreConfig) => new R2ArtifactStore(config),
+};

@@ -1,0 +1,106 @@
+/**
+ * The `stowage` command line: ZenML's flavor and artifact-store commands, file
+ * commands over URIs and store names, and `serve`.
+ *
+ * ```sh
+ * stowage flavor list
+ * stowage artifact-store register models --flavor s3 --path s3://bucket/models --region=eu-west-1
+ * stowage cp -r ./runs models:runs
+ * stowage ls -l models:runs
+ * ```
+ *
+ * Paths: a full URI (`s3://bucket/key`), `NAME:path` inside a registered store, an absolute
+ * local path, or a path relative to the default store (`$STOWAGE_HOME/local`).
+ *
+ * @example Running a command in-process
+ * ```ts
+ * import { main } from "./mod.ts";
+ *
+ * const lines: string[] = [];
+ * const code = await main(["flavor", "list", "--json"], { out: (l) => lines.push(l) });
+ * console.assert(code === 0 && JSON.parse(lines.join("\n")).length > 0);
+ * ```
+ *
+ * @module
+ */
+
+import { ArtifactStoreError } from "../errors.ts";
+import { getEnv } from "../_runtime.ts";
+import { type CliIO, runCommand } from "./commands.ts";
+import { UsageError } from "./args.ts";
+
+export type { CliIO } from "./commands.ts";
+
+/**
+ * Runs the CLI with `args` and returns its exit code: 0 on success, 1 when the work
+ * failed, 2 for a usage error. Errors are one line on stderr saying what to do.
+ *
+ * @param args the arguments (without the program name)
+ * @param io where output goes and where the environment comes from (default: the process)
+ * @returns the exit code
+ */
+export async function main(args: readonly string[], io: Partial<CliIO> = {}): Promise<number> {
+  const full = { ...defaultIO(), ...io };
+  try {
+    await runCommand(args, full);
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      full.err(`stowage: ${err.message}`);
+      return 2;
+    }
+    if (err instanceof ArtifactStoreError) {
+      full.err(`stowage: ${err.message}`);
+      return 1;
+    }
+    const e = err as Error;
+    full.err(`stowage: ${e?.message ?? String(err)}`);
+    if (full.env("STOWAGE_DEBUG")) full.err(String(e?.stack ?? ""));
+    return 1;
+  }
+}
+
+// deno-lint-ignore no-explicit-any
+const g = globalThis as any;
+
+function defaultIO(): CliIO {
+  const enc = new TextEncoder();
+  const isDeno = !!g.Deno?.version?.deno;
+  const writeErr = (text: string) => {
+    if (isDeno) g.Deno.stderr.writeSync(enc.encode(text));
+    else g.process.stderr.write(text);
+  };
+  return {
+    out: (line) => console.log(line),
+    err: (line) => writeErr(line + "\n"),
+    errRaw: writeErr,
+    stdout: () => {
+      if (isDeno) return g.Deno.stdout.writable;
+      return new WritableStream<Uint8Array>({
+        write: (chunk) =>
+          new Promise<void>((resolve, reject) =>
+            g.process.stdout.write(chunk, (e: Error | null) => (e ? reject(e) : resolve()))
+          ),
+      });
+    },
+    isTTY: isDeno ? g.Deno.stdout.isTerminal?.() ?? false : !!g.process?.stdout?.isTTY,
+    env: getEnv,
+  };
+}
+
+/** True when this module is the program (Deno and Bun set `import.meta.main`; Node 20 does not). */
+function isMain(): boolean {
+  const meta = import.meta as ImportMeta & { main?: boolean };
+  if (typeof meta.main === "boolean") return meta.main;
+  const script: string | undefined = g.process?.argv?.[1];
+  if (!script) return false;
+  const path = decodeURIComponent(new URL(import.meta.url).pathname);
+  return path === script || path === script.replace(/\\/g, "/");
+}
+
+if (isMain()) {
+  const args: string[] = g.Deno?.args ?? g.process.argv.slice(2);
+  const code = await main(args);
+  if (g.Deno) g.Deno.exit(code);
+  else g.process.exit(code);
+}

@@ -1,0 +1,224 @@
+// The stowage CLI: a session from a fresh $STOWAGE_HOME, bad input, and `serve` over a
+// real socket. Commands run in-process through `main()` with captured output (same code
+// path as the binary); `serve` runs as a real subprocess of the runtime under test.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { main } from "../../src/cli/mod.ts";
+import { runtimeName, testTmp } from "../_env.ts";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
+
+function session() {
+  const home = mkdtempSync(`${testTmp() ?? tmpdir()}/stowage-cli-`);
+  const env: Record<string, string> = { STOWAGE_HOME: home, HOME: home };
+  const run = async (...args: string[]) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const bytes: Uint8Array[] = [];
+    const code = await main(args, {
+      out: (l) => out.push(l),
+      err: (l) => err.push(l),
+      errRaw: () => {},
+      stdout: () => new WritableStream({ write: (c) => void bytes.push(c) }),
+      isTTY: false,
+      env: (n) => env[n],
+    });
+    const raw = new Uint8Array(bytes.reduce((n, b) => n + b.length, 0));
+    let off = 0;
+    for (const b of bytes) raw.set(b, (off += b.length) - b.length);
+    return { code, out: out.join("\n"), err: err.join("\n"), raw };
+  };
+  return { home, run };
+}
+
+test("cli: flavor list, custom flavor registration, and its use", async () => {
+  const { run, home } = session();
+  const list = await run("flavor", "list", "--json");
+  assert.equal(list.code, 0, list.err);
+  const names = JSON.parse(list.out).map((f: { name: string }) => f.name);
+  for (const n of ["local", "memory"]) assert.ok(names.includes(n));
+  const reg = await run("flavor", "register", `${ROOT}/examples/custom_flavor.ts`);
+  assert.equal(reg.code, 0, reg.err);
+  assert.match(reg.out, /Registered flavor 'kv' \(kv:\/\/\)/);
+  const cfg = JSON.parse(readFileSync(`${home}/config.json`, "utf8"));
+  assert.equal(cfg.flavors[0].name, "kv");
+  // A later invocation loads the remembered module.
+  const table = await run("flavor", "list");
+  assert.match(table.out, /^kv\s+kv:\/\/\s+file:\/\//m);
+  assert.equal(
+    (await run("artifact-store", "register", "kvs", "--flavor", "kv", "--path", "kv://b/p")).code,
+    0,
+  );
+  writeFileSync(`${home}/in.txt`, "through the custom flavor");
+  assert.equal((await run("cp", `${home}/in.txt`, "kvs:docs/in.txt")).code, 0);
+  assert.equal(
+    new TextDecoder().decode((await run("cat", "kvs:docs/in.txt")).raw),
+    "through the custom flavor",
+  );
+});
+
+test("cli: artifact-store register, list, describe (secrets masked), set-default, delete", async () => {
+  const { run } = session();
+  const r = await run(
+    "artifact-store",
+    "register",
+    "scratch",
+    "--flavor",
+    "memory",
+    "--path",
+    "memory://cli-scratch",
+    "--secretAccessKey=hunter2",
+    "--partSize=1048576",
+  );
+  assert.equal(r.code, 0, r.err);
+  const list = JSON.parse((await run("artifact-store", "list", "--json")).out);
+  assert.deepEqual(list.map((s: { name: string }) => s.name).sort(), ["default", "scratch"]);
+  const d = await run("artifact-store", "describe", "scratch");
+  assert.equal(d.code, 0, d.err);
+  assert.match(d.out, /secretAccessKey: \*\*\*\*\*\*\*\*/);
+  assert.doesNotMatch(d.out, /hunter2/);
+  assert.match(d.out, /partSize: 1048576/);
+  assert.equal((await run("artifact-store", "set-default", "scratch")).code, 0);
+  await run("mkdir", "-p", "a/b");
+  assert.equal((await run("cp", "--help")).code, 0);
+  const del = await run("artifact-store", "delete", "scratch");
+  assert.equal(del.code, 1, "the default store cannot be deleted");
+  assert.match(del.err, /is the default store: set another default first/);
+  assert.equal((await run("artifact-store", "set-default", "default")).code, 0);
+  assert.equal((await run("artifact-store", "delete", "scratch")).code, 0);
+});
+
+test("cli: file commands over the default store, memory and local paths", async () => {
+  const { run, home } = session();
+  const data = new Uint8Array(3 * 1024 * 1024 + 5).map((_, i) => (i * 13) & 0xff);
+  writeFileSync(`${home}/big.bin`, data);
+  writeFileSync(`${home}/a.txt`, "alpha");
+  assert.equal((await run("cp", `${home}/big.bin`, "runs/1/")).code, 0);
+  assert.equal((await run("cp", `${home}/a.txt`, "runs/1/notes/a.txt")).code, 0);
+  const ls = await run("ls", "runs/1");
+  assert.deepEqual(ls.out.split("\n"), ["big.bin", "notes"]);
+  const ll = await run("ls", "-l", "runs/1");
+  assert.match(ll.out, /3\.0 MiB .* big\.bin/);
+  assert.match(ll.out, /notes\/$/m);
+  assert.deepEqual((await run("cat", "runs/1/big.bin")).raw, data);
+  // Tree copy across stores (local → memory) and back, bytes identical.
+  const cp = await run("cp", "-r", "runs", "memory://cli-files/copy", "--json");
+  assert.equal(cp.code, 0, cp.err);
+  assert.equal(JSON.parse(cp.out.split("\n").pop()!).files, 2);
+  assert.equal((await run("cp", "-r", "memory://cli-files/copy", "back")).code, 0);
+  assert.deepEqual((await run("cat", "back/1/big.bin")).raw, data);
+  const glob = await run("glob", "--json", "memory://cli-files/**/*.txt");
+  assert.deepEqual(JSON.parse(glob.out), ["memory://cli-files/copy/1/notes/a.txt"]);
+  const tree = await run("tree", "runs");
+  assert.match(tree.out, /└── 1\/\n {4}├── notes\/\n {4}│   └── a\.txt\n {4}└── big\.bin/);
+  const st = JSON.parse((await run("stat", "--json", "runs/1/big.bin")).out);
+  assert.equal(st.size, data.length);
+  assert.equal((await run("mv", "runs/1/notes/a.txt", "runs/moved.txt")).code, 0);
+  assert.equal(new TextDecoder().decode((await run("cat", "runs/moved.txt")).raw), "alpha");
+  assert.equal((await run("mv", "runs/moved.txt", "memory://cli-files/m.txt")).code, 0);
+  assert.equal((await run("cat", "runs/moved.txt")).code, 1);
+  const exists = await run("cp", `${home}/a.txt`, "memory://cli-files/m.txt");
+  assert.equal(exists.code, 1);
+  assert.match(exists.err, /already exists: pass --force/);
+  assert.equal((await run("cp", "-f", `${home}/a.txt`, "memory://cli-files/m.txt")).code, 0);
+  assert.equal((await run("rm", "runs")).code, 2);
+  assert.equal((await run("rm", "-r", "runs", "back")).code, 0);
+  assert.equal((await run("ls")).out, "");
+  assert.equal((await run("mkdir", "x/y")).code, 1, "mkdir without -p needs the parent");
+  assert.equal((await run("mkdir", "-p", "x/y")).code, 0);
+});
+
+test("cli: bad input is one line and exit code 1 (2 for usage)", async () => {
+  const { run, home } = session();
+  const cases: [string[], number, RegExp][] = [
+    [
+      ["artifact-store", "register", "s", "--flavor", "nope", "--path", "x"],
+      1,
+      /Unknown flavor 'nope'/,
+    ],
+    [
+      ["artifact-store", "register", "s", "--flavor", "memory", "--path", "s3://b"],
+      1,
+      /takes paths starting with 'memory:\/\/'/,
+    ],
+    [["ls", "nosuchstore:x"], 1, /No such file or directory/],
+    [["artifact-store", "describe", "nosuch"], 1, /No artifact store named 'nosuch'/],
+    [["cat", "../../etc/passwd"], 1, /outside the store root/],
+    [["stat", "missing.txt"], 1, /No such file or directory/],
+    [["lss"], 2, /Unknown command 'lss': did you mean 'ls'\?/],
+    [["artifact-store"], 2, /needs a subcommand/],
+    [["ls", "--bogus"], 2, /Unknown option '--bogus'/],
+  ];
+  writeFileSync(`${home}/noflavor.ts`, "export const x = 1;\n");
+  cases.push([["flavor", "register", `${home}/noflavor.ts`], 1, /exports no flavor/]);
+  for (const [args, code, re] of cases) {
+    const r = await run(...args);
+    assert.equal(r.code, code, `${args.join(" ")}: ${r.err}`);
+    assert.match(r.err, re, args.join(" "));
+    assert.equal(r.err.split("\n").length, 1, `one line for ${args.join(" ")}`);
+  }
+});
+
+test("cli: serve answers over a real socket with its token", async () => {
+  const { home } = session();
+  const rt = runtimeName();
+  const [cmd, pre] = rt === "deno"
+    ? [process.execPath, ["run", "-A"]]
+    : rt === "bun"
+    ? [process.execPath, []]
+    : [process.execPath, ["--import", "tsx"]];
+  const child = spawn(cmd, [
+    ...pre,
+    `${ROOT}/src/cli/mod.ts`,
+    "serve",
+    "--port",
+    "0",
+    "--token",
+    "tok-123",
+  ], {
+    cwd: ROOT,
+    env: { ...process.env, STOWAGE_HOME: home },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  try {
+    const lines = await new Promise<string[]>((resolve, reject) => {
+      let buf = "";
+      const timer = setTimeout(() => reject(new Error(`serve did not start: ${buf}`)), 30_000);
+      child.stdout.on("data", (d) => {
+        buf += d;
+        const ls = buf.split("\n");
+        if (ls.length > 3) {
+          clearTimeout(timer);
+          resolve(ls);
+        }
+      });
+      child.stderr.on("data", (d) => (buf += d));
+      child.on("exit", (c) => reject(new Error(`serve exited ${c}: ${buf}`)));
+    });
+    assert.match(lines[0], /^Stowage serving .*\/local at http:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal(lines[1], "Token: tok-123");
+    assert.match(lines[2], /^curl -H "Authorization: Bearer tok-123" http:\/\/127\.0\.0\.1:\d+\//);
+    const url = lines[0].split(" at ")[1];
+    const put = await fetch(`${url}/files/hello.txt`, {
+      method: "PUT",
+      headers: { authorization: "Bearer tok-123" },
+      body: "served",
+    });
+    assert.ok(put.ok, `PUT ${put.status}`);
+    await put.body?.cancel();
+    const get = await fetch(`${url}/files/hello.txt`, {
+      headers: { authorization: "Bearer tok-123" },
+    });
+    assert.equal(await get.text(), "served");
+    const denied = await fetch(`${url}/files/hello.txt`);
+    assert.equal(denied.status, 401);
+    await denied.body?.cancel();
+  } finally {
+    child.kill("SIGKILL");
+  }
+});
