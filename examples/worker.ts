@@ -27,7 +27,8 @@
  */
 
 import type { BaseArtifactStore } from "../src/base.ts";
-import { artifactStoreApp, type Hono } from "../src/hono/mod.ts";
+import type { Hono } from "hono";
+import { artifactStoreApp } from "../src/hono/mod.ts";
 import { R2ArtifactStore } from "../flavors/r2.ts";
 
 /** The bindings this worker reads. */

@@ -141,7 +141,11 @@ export class HttpArtifactStore extends BaseArtifactStore {
   readonly #bufferBytes: number;
   readonly #caps: Capabilities;
 
-  /** @param config the server URL, token, fetch, retry and buffering settings */
+  /**
+   * Creates a client of a Stowage server.
+   *
+   * @param config the server URL, token, fetch, retry and buffering settings
+   */
   constructor(config: HttpStoreConfig) {
     super(config);
     if (this.root.segments.length === 0 || this.root.segments[0] === "") {
@@ -184,6 +188,7 @@ export class HttpArtifactStore extends BaseArtifactStore {
     return lowerHost(stripQuotes(String(path ?? "")));
   }
 
+  /** Accepts the root URL with or without a trailing slash. */
   protected override normalizePath(path: string): string {
     return typeof path === "string" ? lowerHost(path) : path;
   }
@@ -293,6 +298,7 @@ export class HttpArtifactStore extends BaseArtifactStore {
 
   // ------------------------------------------------------------ reads
 
+  /** Streams a file from the server (`GET /files/…` with `Range`), resuming with `If-Match`. */
   protected override async openRead(
     rel: string,
     options: ReadOptions,
@@ -371,6 +377,7 @@ export class HttpArtifactStore extends BaseArtifactStore {
 
   // ------------------------------------------------------------ writes
 
+  /** Streams a file to the server (`PUT /files/…`); committed when the response arrives. */
   protected override openWrite(
     rel: string,
     kind: WriteKind,
@@ -735,39 +742,37 @@ function sliceBytes(
 }
 
 /** The configuration schema of the `http` flavor. */
-export const httpConfigSchema:
+export const httpConfigSchema: StandardSchemaV1<unknown, HttpStoreConfig> = v.looseObject({
+  path: v.pipe(
+    v.string("'path' must be a string: the URL of the Stowage server"),
+    v.transform(stripQuotes),
+    v.nonEmpty("'path' is empty: give the URL of the Stowage server"),
+  ),
+  flavor: v.optional(v.string()),
+  token: v.optional(v.string("'token' must be a string")),
+  headers: v.optional(
+    v.record(v.string(), v.string(), "'headers' must map names to strings"),
+  ),
+  fetch: v.optional(v.function("'fetch' must be a function")),
+  retry: v.optional(v.looseObject({})),
+  timeoutMs: v.optional(
+    v.pipe(
+      v.number(),
+      v.integer(),
+      v.minValue(1, "'timeoutMs' must be at least 1"),
+    ),
+  ),
+  bufferBytes: v.optional(
+    v.pipe(
+      v.number(),
+      v.integer(),
+      v.minValue(0, "'bufferBytes' must be at least 0"),
+    ),
+  ),
+  capabilities: v.optional(v.looseObject({})),
+}) as unknown as
   & v.GenericSchema<unknown, HttpStoreConfig>
-  & StandardSchemaV1<unknown, HttpStoreConfig> = v.looseObject({
-    path: v.pipe(
-      v.string("'path' must be a string: the URL of the Stowage server"),
-      v.transform(stripQuotes),
-      v.nonEmpty("'path' is empty: give the URL of the Stowage server"),
-    ),
-    flavor: v.optional(v.string()),
-    token: v.optional(v.string("'token' must be a string")),
-    headers: v.optional(
-      v.record(v.string(), v.string(), "'headers' must map names to strings"),
-    ),
-    fetch: v.optional(v.function("'fetch' must be a function")),
-    retry: v.optional(v.looseObject({})),
-    timeoutMs: v.optional(
-      v.pipe(
-        v.number(),
-        v.integer(),
-        v.minValue(1, "'timeoutMs' must be at least 1"),
-      ),
-    ),
-    bufferBytes: v.optional(
-      v.pipe(
-        v.number(),
-        v.integer(),
-        v.minValue(0, "'bufferBytes' must be at least 0"),
-      ),
-    ),
-    capabilities: v.optional(v.looseObject({})),
-  }) as unknown as
-    & v.GenericSchema<unknown, HttpStoreConfig>
-    & StandardSchemaV1<unknown, HttpStoreConfig>;
+  & StandardSchemaV1<unknown, HttpStoreConfig>;
 
 /**
  * The `http` flavor object.

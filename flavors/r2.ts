@@ -185,7 +185,11 @@ export class R2ArtifactStore extends ObjectStore {
 
   readonly #bucket: R2BucketLike;
 
-  /** @param config the root, the binding (`bucket` or `env`), part size and concurrency */
+  /**
+   * Creates a store over an R2 binding.
+   *
+   * @param config the root, the binding (`bucket` or `env`), part size and concurrency
+   */
   constructor(config: R2StoreConfig) {
     super(config, 8 * 1024 * 1024);
     const name = this.bucket;
@@ -266,12 +270,14 @@ export class R2ArtifactStore extends ObjectStore {
     };
   }
 
+  /** The object's metadata from the binding's `head()`, or `null`. */
   protected override async headObject(key: string): Promise<ObjectMeta | null> {
     if (key === "") return null;
     const o = await this.#call("stat", key, () => this.#bucket.head(key));
     return o ? this.#meta(o) : null;
   }
 
+  /** The object's bytes (or a range) from the binding's `get()`. */
   protected override async getObject(
     key: string,
     range: { start: number; end?: number } | undefined,
@@ -326,6 +332,7 @@ export class R2ArtifactStore extends ObjectStore {
     return { body: o.body, length, etag: o.httpEtag ?? `"${o.etag}"` };
   }
 
+  /** Lists keys through the binding's `list()` with cursor paging. */
   protected override async *listObjects(
     prefix: string,
     options: ListOptions,
@@ -361,6 +368,7 @@ export class R2ArtifactStore extends ObjectStore {
     }
   }
 
+  /** Writes a whole object with the binding's `put()`. */
   protected override async putObject(
     key: string,
     data: Uint8Array,
@@ -376,6 +384,7 @@ export class R2ArtifactStore extends ObjectStore {
     if (res === null) throw this.existsError(this.relOf(key));
   }
 
+  /** Starts a multipart upload on the binding. */
   protected override async createMultipartUpload(
     key: string,
     options: PutOptions,
@@ -402,10 +411,12 @@ export class R2ArtifactStore extends ObjectStore {
     };
   }
 
+  /** Deletes one key with the binding's `delete()`. */
   protected override async deleteObject(key: string): Promise<void> {
     await this.#call("remove", key, () => this.#bucket.delete(key));
   }
 
+  /** Deletes up to 1,000 keys with one binding `delete()` call. */
   protected override async deleteObjects(keys: string[]): Promise<void> {
     if (keys.length === 0) return;
     await this.#call("remove", keys[0], () => this.#bucket.delete(keys));
@@ -466,32 +477,30 @@ function emptyBody(): ReadableStream<Uint8Array> {
 }
 
 /** The configuration schema of the `r2` flavor (the binding passes through as is). */
-export const r2ConfigSchema:
+export const r2ConfigSchema: StandardSchemaV1<unknown, R2StoreConfig> = v.looseObject({
+  path: v.pipe(
+    v.string("'path' must be a string such as 'r2://BUCKET/prefix'"),
+    v.transform(stripQuotes),
+    v.nonEmpty("'path' is empty: give 'r2://BINDING/prefix'"),
+  ),
+  flavor: v.optional(v.string()),
+  partSize: v.optional(
+    v.pipe(
+      v.number(),
+      v.integer(),
+      v.minValue(R2_MIN_PART, `'partSize' must be at least ${R2_MIN_PART}`),
+    ),
+  ),
+  concurrency: v.optional(
+    v.pipe(
+      v.number(),
+      v.integer(),
+      v.minValue(1, "'concurrency' must be at least 1"),
+    ),
+  ),
+}) as unknown as
   & v.GenericSchema<unknown, R2StoreConfig>
-  & StandardSchemaV1<unknown, R2StoreConfig> = v.looseObject({
-    path: v.pipe(
-      v.string("'path' must be a string such as 'r2://BUCKET/prefix'"),
-      v.transform(stripQuotes),
-      v.nonEmpty("'path' is empty: give 'r2://BINDING/prefix'"),
-    ),
-    flavor: v.optional(v.string()),
-    partSize: v.optional(
-      v.pipe(
-        v.number(),
-        v.integer(),
-        v.minValue(R2_MIN_PART, `'partSize' must be at least ${R2_MIN_PART}`),
-      ),
-    ),
-    concurrency: v.optional(
-      v.pipe(
-        v.number(),
-        v.integer(),
-        v.minValue(1, "'concurrency' must be at least 1"),
-      ),
-    ),
-  }) as unknown as
-    & v.GenericSchema<unknown, R2StoreConfig>
-    & StandardSchemaV1<unknown, R2StoreConfig>;
+  & StandardSchemaV1<unknown, R2StoreConfig>;
 
 /**
  * The `r2` flavor object.

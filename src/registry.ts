@@ -41,6 +41,12 @@ const LAZY: LazyFlavor[] = [
     load: async () => (await import("../flavors/s3/mod.ts")).s3Flavor as Flavor,
   },
   {
+    name: "azure",
+    supportedSchemes: ["az://", "abfs://"],
+    description: "Azure Blob Storage and ADLS Gen2 (az://, abfs://) over signed REST calls",
+    load: async () => (await import("../flavors/azure/mod.ts")).azureFlavor as Flavor,
+  },
+  {
     name: "gcp",
     supportedSchemes: ["gs://"],
     description:

@@ -70,7 +70,6 @@ import {
   Served,
 } from "./_served.ts";
 
-export type { Hono } from "hono";
 export { isLoopbackHost } from "./_request.ts";
 export { ERROR_HEADER, type ErrorBody, METADATA_HEADER_PREFIX, type StatJson } from "./_served.ts";
 

@@ -1,0 +1,708 @@
+/**
+ * {@linkcode AzureArtifactStore}: the `azure` flavor (`az://container/prefix`,
+ * `abfs://container/prefix`, `abfs://container@account.dfs.core.windows.net/prefix`)
+ * for Azure Blob Storage, on the shared {@linkcode ObjectStore} algorithms.
+ *
+ * Directories are name prefixes; ADLS Gen2 directory markers (blobs with the
+ * metadata `hdi_isfolder=true`) count as directories too. `makedirs` creates
+ * nothing; `rename` is copy + delete, not atomic. Writes below one block are a
+ * single Put Blob, bigger ones Put Block (up to `concurrency` in flight) + Put
+ * Block List; `abort()` simply never commits the staged blocks, so nothing
+ * becomes visible. Create-only writes send `If-None-Match: *`. Append mode uses
+ * append blobs.
+ *
+ * @module
+ */
+
+import type { Capabilities, PresignOptions, WriteOptions } from "../../src/base.ts";
+import {
+  ArtifactStoreError,
+  ConfigError,
+  FileNotFoundError,
+  InvalidArgumentError,
+  InvalidPathError,
+  IsADirectoryError,
+  NotADirectoryError,
+  NotSupportedError,
+} from "../../src/errors.ts";
+import type { Flavor } from "../../src/flavor.ts";
+import { paginate } from "../../src/http.ts";
+import {
+  type GetResult,
+  type ListOptions,
+  type ListPage,
+  mapLimit,
+  type MultipartUpload,
+  type ObjectMeta,
+  ObjectStore,
+  type PutOptions,
+} from "../../src/object_store.ts";
+import { generateBlobSas } from "./auth.ts";
+import { AzureBlobClient } from "./client.ts";
+import {
+  azureConfigSchema,
+  type AzureStoreConfig,
+  checkAzureConfig,
+  DEFAULT_BLOCK_SIZE,
+  MAX_BLOCKS,
+} from "./config.ts";
+import { type AzureSettings, resolveAzureSettings } from "./credentials.ts";
+import { FLAVOR } from "./errors.ts";
+
+/** The largest append block Azure accepts in every service version. */
+const APPEND_BLOCK_SIZE = 4 * 1024 * 1024;
+
+const SCHEME_RE = /^(az|abfs):\/\//i;
+
+/**
+ * Maps the Azure URI forms onto the canonical `az://container/path`:
+ * `abfs://container/path` and `abfs://container@account.dfs.core.windows.net/path`
+ * (or `…blob.core.windows.net`) address the same blobs. Other strings pass
+ * through unchanged.
+ *
+ * @param path a URI
+ * @returns the canonical URI and the account named in it, if any
+ *
+ * @example
+ * ```ts
+ * import { canonicalAzureUri } from "./store.ts";
+ * const c = canonicalAzureUri("abfs://data@acct.dfs.core.windows.net/runs/1");
+ * console.assert(c.uri === "az://data/runs/1" && c.account === "acct");
+ * ```
+ */
+export function canonicalAzureUri(path: string): { uri: string; account?: string } {
+  const m = SCHEME_RE.exec(path);
+  if (!m) return { uri: path };
+  const rest = path.slice(m[0].length);
+  const end = rest.search(/[/\\]/);
+  const authority = end < 0 ? rest : rest.slice(0, end);
+  const tail = end < 0 ? "" : rest.slice(end);
+  const at = authority.indexOf("@");
+  if (at < 0) return { uri: `az://${authority}${tail}` };
+  const host = authority.slice(at + 1).toLowerCase();
+  return { uri: `az://${authority.slice(0, at)}${tail}`, account: host.split(".")[0] || undefined };
+}
+
+const CONTAINER_RE = /^(\$root|\$web|\$logs|[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62})$/;
+
+/**
+ * A store in an Azure Blob container (or below a prefix of one).
+ *
+ * @example A store on Azurite through a connection string
+ * ```ts
+ * import { AzureArtifactStore } from "./store.ts";
+ * const store = new AzureArtifactStore({
+ *   path: "az://artifacts/runs",
+ *   connectionString: "UseDevelopmentStorage=true",
+ * });
+ * console.assert(store.flavor === "azure" && store.path === "az://artifacts/runs");
+ * ```
+ */
+export class AzureArtifactStore extends ObjectStore {
+  /** The flavor name. */
+  static override FLAVOR = "azure";
+  /** The schemes served. */
+  static override SUPPORTED_SCHEMES: readonly string[] = ["az://", "abfs://"];
+
+  /** Blob Batch takes at most 256 sub-requests. */
+  protected override deleteBatchSize = 256;
+
+  /** The REST client. */
+  readonly #client: AzureBlobClient;
+  /** Account, endpoint and credentials, resolved when the store is created. */
+  readonly settings: AzureSettings;
+  /** False once the service refused a Blob Batch request (ADLS Gen2 accounts, some emulators). */
+  #batch = true;
+
+  /**
+   * Creates the store; the configuration is validated and the credentials are
+   * resolved at once (tokens are fetched on first use).
+   *
+   * @param config the root `path` and the Azure settings; credentials, account and
+   *   endpoint fall back to the environment
+   */
+  constructor(config: AzureStoreConfig) {
+    const checked = checkAzureConfig(config);
+    if (checked.issues) {
+      throw new ConfigError(
+        `Invalid configuration for the 'azure' flavor: ${checked.issues.join("; ")}`,
+        {
+          flavor: FLAVOR,
+        },
+      );
+    }
+    const valid = checked.value;
+    super(valid, DEFAULT_BLOCK_SIZE);
+    const container = this.bucket;
+    if (!container) {
+      throw new ConfigError(
+        `The Azure store path '${valid.path}' names no container: use 'az://container' or 'az://container/prefix'`,
+        { flavor: FLAVOR, path: valid.path },
+      );
+    }
+    if (!CONTAINER_RE.test(container)) {
+      throw new ConfigError(
+        `'${container}' is not a valid Azure container name: use 3 to 63 lower-case letters, digits and single dashes`,
+        { flavor: FLAVOR, path: valid.path },
+      );
+    }
+    const pathAccount = canonicalAzureUri(valid.path).account;
+    this.settings = resolveAzureSettings(valid, {
+      pathAccount,
+      fetch: valid.fetch,
+      retry: valid.retry,
+    });
+    if (pathAccount && this.settings.accountName && pathAccount !== this.settings.accountName) {
+      throw new ConfigError(
+        `The store path '${valid.path}' names account '${pathAccount}', but the credentials are for ` +
+          `'${this.settings.accountName}' (${this.settings.source}): make them agree`,
+        { flavor: FLAVOR, path: valid.path },
+      );
+    }
+    this.#client = new AzureBlobClient({
+      container,
+      settings: this.settings,
+      checksum: valid.checksum ?? true,
+      fetch: valid.fetch,
+      retry: valid.retry,
+    });
+  }
+
+  /** Azure stores append (append blobs) and enforce create-only writes; presign needs an account key. */
+  override get capabilities(): Capabilities {
+    return {
+      ...super.capabilities,
+      append: true,
+      conditionalWrite: true,
+      presign: this.settings.auth.kind === "sharedKey",
+    };
+  }
+
+  // ------------------------------------------------------------ paths
+
+  /** The root in canonical form: `abfs://` forms become `az://container/prefix`. */
+  protected override normalizeRoot(path: string): string {
+    return canonicalAzureUri(path.trim().replace(/^(["'])(.*)\1$/, "$2").trim()).uri;
+  }
+
+  /** `abfs://` forms become `az://`; a path naming another account is refused. */
+  protected override normalizePath(path: string): string {
+    if (typeof path !== "string") return path;
+    const c = canonicalAzureUri(path);
+    const mine = this.settings?.accountName;
+    if (c.account && mine && c.account !== mine) {
+      throw new InvalidPathError(
+        `Path '${path}' is in storage account '${c.account}', but this store (root '${this.path}') ` +
+          `uses account '${mine}': open a store for that account`,
+        { path, flavor: FLAVOR },
+      );
+    }
+    return c.uri;
+  }
+
+  /**
+   * Tells whether a URI lies inside this store's root (any of the Azure forms).
+   *
+   * @param path the path
+   * @returns true when every operation of this store accepts it
+   */
+  override contains(path: string): boolean {
+    try {
+      return super.contains(path);
+    } catch {
+      return false;
+    }
+  }
+
+  // ------------------------------------------------------------ the core
+
+  /** Get Blob Properties; a directory marker is not an object. */
+  protected override async headObject(
+    key: string,
+    signal?: AbortSignal,
+  ): Promise<ObjectMeta | null> {
+    const p = await this.#client.getProperties(key, signal);
+    return p && !p.isFolder ? p : null;
+  }
+
+  /** Get Blob, ranged with `x-ms-range`. */
+  protected override getObject(
+    key: string,
+    range: { start: number; end?: number } | undefined,
+    options: { ifMatch?: string; signal?: AbortSignal },
+  ): Promise<GetResult> {
+    return this.#client.getBlob(key, range, options);
+  }
+
+  /**
+   * Lists blobs page by page. A directory marker `d` (`hdi_isfolder=true`) is
+   * reported as the prefix `d/` with a delimiter, else as the object `d/` (with
+   * its metadata), which the shared algorithms treat as a directory.
+   */
+  protected override async *listObjects(
+    prefix: string,
+    options: ListOptions,
+  ): AsyncIterable<ListPage> {
+    const maxResults = options.limit === undefined
+      ? undefined
+      : Math.min(5000, Math.max(1, options.limit));
+    yield* paginate(async (marker) => {
+      const page = await this.#client.listBlobs(prefix, {
+        delimiter: options.delimiter,
+        maxResults,
+        marker,
+        signal: options.signal,
+      });
+      const objects: ObjectMeta[] = [];
+      const prefixes = [...page.prefixes];
+      for (const b of page.blobs) {
+        if (b.isFolder) {
+          if (options.delimiter) prefixes.push(`${b.key}/`);
+          else objects.push({ ...b, key: `${b.key}/` });
+        } else objects.push(b);
+      }
+      return { items: [{ objects, prefixes }], next: page.next };
+    }, `'${this.#client.uri(prefix)}'`);
+  }
+
+  /** Put Blob (a block blob), with `Content-MD5` and `If-None-Match: *` for create-only writes. */
+  protected override putObject(key: string, data: Uint8Array, options: PutOptions): Promise<void> {
+    return this.#client.putBlob(key, data, options);
+  }
+
+  /**
+   * Put Block (equal-length ids unique to this upload, `Content-MD5` on each) and
+   * Put Block List on commit; an abort commits nothing. Blocks cannot be staged on
+   * an append blob: one in the way is deleted when the first block meets it.
+   */
+  protected override createMultipartUpload(
+    key: string,
+    options: PutOptions,
+  ): Promise<MultipartUpload> {
+    const client = this.#client;
+    const partSize = this.partSize;
+    // Block ids: equal length for every block of the blob, unique to this upload.
+    const nonce = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
+    const blockId = (n: number) => btoa(`stowage-${nonce}-${String(n).padStart(6, "0")}`);
+    let replacing: Promise<void> | undefined;
+    const putBlock = async (id: string, data: Uint8Array, signal?: AbortSignal) => {
+      try {
+        await client.putBlock(key, id, data, signal);
+      } catch (err) {
+        // Blocks cannot be staged on an append (or page) blob: it goes first.
+        if (!(err instanceof InvalidArgumentError && /InvalidBlobType/.test(err.message))) {
+          throw err;
+        }
+        replacing ??= (async () => {
+          const p = await client.getProperties(key, signal);
+          if (p && p.blobType !== "BlockBlob") await client.deleteBlob(key);
+        })();
+        await replacing;
+        await client.putBlock(key, id, data, signal);
+      }
+    };
+    return Promise.resolve({
+      uploadPart: async (n: number, data: Uint8Array, signal?: AbortSignal) => {
+        if (n > MAX_BLOCKS) {
+          throw new InvalidArgumentError(
+            `Cannot write '${
+              client.uri(key)
+            }': it passes ${MAX_BLOCKS} blocks of ${partSize} bytes; ` +
+              "raise 'partSize' for blobs this big",
+            { path: client.uri(key), flavor: FLAVOR },
+          );
+        }
+        const id = blockId(n);
+        await putBlock(id, data, signal);
+        return id;
+      },
+      complete: (ids: string[], signal?: AbortSignal) =>
+        client.putBlockList(key, ids, { ...options, signal }),
+      // Staged blocks that are never committed stay invisible and expire after a week.
+      abort: () => Promise.resolve(),
+    });
+  }
+
+  /** Deletes a blob; a key ending in `/` also removes the directory marker it stands for. */
+  protected override async deleteObject(key: string): Promise<void> {
+    if (key.endsWith("/")) {
+      const marker = await this.#client.getProperties(key.slice(0, -1));
+      if (marker?.isFolder) await this.#client.deleteBlob(key.slice(0, -1));
+    }
+    await this.#client.deleteBlob(key);
+  }
+
+  /**
+   * Deletes up to 256 blobs with one Blob Batch request; sub-requests that failed
+   * for a passing reason are deleted one by one. A service that refuses Blob
+   * Batch (ADLS Gen2 accounts) gets bounded parallel deletes from then on.
+   */
+  protected override async deleteObjects(keys: string[]): Promise<void> {
+    const plain = keys.filter((k) => !k.endsWith("/"));
+    const markers = keys.filter((k) => k.endsWith("/"));
+    await mapLimit(markers, 8, (k) => this.deleteObject(k));
+    if (plain.length === 0) return;
+    if (!this.#batch || plain.length === 1) {
+      await mapLimit(plain, 16, (k) => this.#client.deleteBlob(k));
+      return;
+    }
+    let failures;
+    try {
+      failures = await this.#client.batchDelete(plain);
+    } catch (err) {
+      const status = (err as ArtifactStoreError).status ?? 0;
+      const refused = status >= 400 && status < 500 && ![401, 403, 408, 429].includes(status);
+      if (refused || status === 501 || err instanceof NotSupportedError) {
+        // No Blob Batch here: delete one by one from now on.
+        this.#batch = false;
+        await mapLimit(plain, 16, (k) => this.#client.deleteBlob(k));
+        return;
+      }
+      throw err;
+    }
+    // Throttled or failed sub-requests go again one by one (with the client's retries);
+    // a refused one (403, 409) fails the same way there, with its typed error.
+    await mapLimit(failures, 8, (f) => this.#client.deleteBlob(f.key));
+  }
+
+  /**
+   * Copies a blob with Copy Blob: done at once within an account in most cases,
+   * else polled until the copy finishes; a failed or aborted copy is an error.
+   */
+  protected override async copyObject(
+    src: string,
+    dst: string,
+    options: { ifNoneMatch?: boolean; srcMeta?: ObjectMeta },
+  ): Promise<void> {
+    if (src.endsWith("/") && dst.endsWith("/") && !(await this.#client.getProperties(src))) {
+      // A directory marker moves as a marker.
+      const marker = await this.#client.getProperties(src.slice(0, -1));
+      if (marker?.isFolder) {
+        await this.#client.putBlob(dst.slice(0, -1), new Uint8Array(0), {
+          contentType: marker.contentType,
+          metadata: marker.metadata,
+        });
+        return;
+      }
+    }
+    let started;
+    try {
+      started = await this.#client.copyBlob(src, dst, { ifNoneMatch: options.ifNoneMatch });
+    } catch (err) {
+      // A retried create-only copy whose first attempt went through finds its own result.
+      if (err instanceof ArtifactStoreError && err.code === "AlreadyExists") {
+        const now = await this.#client.getProperties(dst);
+        const source = this.#client.url(src);
+        if (now?.copySource?.split("?")[0] === source && now.copyStatus === "success") return;
+      }
+      throw err;
+    }
+    if (started.status === "success") return;
+    await this.#waitForCopy(dst, started.copyId);
+  }
+
+  async #waitForCopy(dst: string, copyId: string | undefined): Promise<void> {
+    const deadline = Date.now() + 60 * 60_000;
+    let delay = 100;
+    for (;;) {
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(2000, delay * 1.5);
+      const p = await this.#client.getProperties(dst);
+      if (!p) throw this.notFound(this.relOf(dst));
+      if (copyId && p.copyId && p.copyId !== copyId) {
+        throw new ArtifactStoreError(
+          `Copy to '${this.#client.uri(dst)}' was replaced by another copy (id '${p.copyId}')`,
+          { path: this.#client.uri(dst), flavor: FLAVOR },
+        );
+      }
+      if (p.copyStatus === "success" || p.copyStatus === undefined) return;
+      if (p.copyStatus === "failed" || p.copyStatus === "aborted") {
+        throw new ArtifactStoreError(
+          `Copy to '${this.#client.uri(dst)}' ${p.copyStatus}${
+            p.copyStatusDescription ? `: ${p.copyStatusDescription}` : ""
+          }; try again`,
+          { path: this.#client.uri(dst), flavor: FLAVOR, retryable: true },
+        );
+      }
+      if (Date.now() > deadline) {
+        throw new ArtifactStoreError(
+          `Copy to '${this.#client.uri(dst)}' is still pending after an hour (copy id '${copyId}')`,
+          { path: this.#client.uri(dst), flavor: FLAVOR, retryable: true },
+        );
+      }
+    }
+  }
+
+  // ------------------------------------------------------------ directory markers
+
+  /** True when anything lies below `rel`, or an ADLS directory marker is there. */
+  protected override async isDirRel(rel: string): Promise<boolean> {
+    if (await super.isDirRel(rel)) return true;
+    return !!(await this.#client.getProperties(this.key(rel)))?.isFolder;
+  }
+
+  /** Lists one directory; an empty ADLS directory (only its marker) lists empty. */
+  protected override async scandir(rel: string): Promise<{ dirs: string[]; files: string[] }> {
+    try {
+      return await super.scandir(rel);
+    } catch (err) {
+      if (
+        err instanceof FileNotFoundError && rel !== "" &&
+        (await this.#client.getProperties(this.key(rel)))?.isFolder
+      ) {
+        return { dirs: [], files: [] };
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Removes every blob below the directory in Blob Batch requests of 256, then the
+   * directory markers, deepest first (ADLS Gen2 refuses to delete a directory
+   * that is not empty), then the directory's own marker.
+   *
+   * @param path the directory
+   */
+  override async rmtree(path: string): Promise<void> {
+    const rel = this.resolve(path);
+    const files: string[] = [];
+    const markers: string[] = [];
+    for await (const page of this.listObjects(this.dirPrefix(rel), {})) {
+      for (const o of page.objects) {
+        if (o.key.endsWith("/") && o.metadata?.hdi_isfolder?.toLowerCase() === "true") {
+          markers.push(o.key.slice(0, -1));
+        } else files.push(o.key);
+      }
+    }
+    const own = rel !== "" && (await this.#client.getProperties(this.key(rel)));
+    if (own && !own.isFolder && files.length === 0 && markers.length === 0) {
+      throw new NotADirectoryError(`Cannot rmtree '${this.uri(rel)}': it is a file; use remove`, {
+        path: this.uri(rel),
+        flavor: FLAVOR,
+      });
+    }
+    if (files.length === 0 && markers.length === 0 && !(own && own.isFolder)) {
+      if (rel === "") return;
+      throw this.notFound(rel);
+    }
+    const batches = (keys: string[]) => {
+      const out: string[][] = [];
+      for (let i = 0; i < keys.length; i += this.deleteBatchSize) {
+        out.push(keys.slice(i, i + this.deleteBatchSize));
+      }
+      return out;
+    };
+    await mapLimit(batches(files), this.deleteConcurrency, (b) => this.deleteObjects(b));
+    const depth = (k: string) => k.split("/").length;
+    const levels = [...new Set(markers.map(depth))].sort((a, b) => b - a);
+    for (const level of levels) {
+      const keys = markers.filter((k) => depth(k) === level);
+      await mapLimit(batches(keys), this.deleteConcurrency, (b) => this.deleteObjects(b));
+    }
+    if (own && own.isFolder) await this.#client.deleteBlob(this.key(rel));
+  }
+
+  // ------------------------------------------------------------ append
+
+  /**
+   * An appending writer on an append blob. The appended bytes are kept in memory
+   * until `close()`, which creates the append blob if it is missing and appends
+   * them in blocks of up to 4 MiB, each pinned to the blob's current size
+   * (`x-ms-blob-condition-appendpos`) so that a retry never appends twice;
+   * `abort()` appends nothing. A block blob (written with `w`/`x`) cannot be
+   * appended to: `NotSupportedError`, the blob unchanged.
+   */
+  protected override async openAppend(
+    rel: string,
+    options: WriteOptions,
+  ): Promise<WritableStream<Uint8Array>> {
+    const key = this.key(rel);
+    const uri = this.uri(rel);
+    const client = this.#client;
+    const props = await client.getProperties(key, options.signal);
+    if (props?.isFolder || (!props && await super.isDirRel(rel))) {
+      throw new IsADirectoryError(`Cannot append to '${uri}': it is a directory`, {
+        path: uri,
+        flavor: FLAVOR,
+      });
+    }
+    const notAppendable = (type: string | undefined) =>
+      new NotSupportedError(
+        `Cannot append to '${uri}': it is a ${type ?? "block blob"} (written with 'w' or 'x'), ` +
+          "and Azure appends only to append blobs; write it in 'a' mode from the start, or rewrite it with 'w'",
+        { path: uri, flavor: FLAVOR },
+      );
+    if (props && props.blobType !== "AppendBlob") throw notAppendable(props.blobType);
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    const signal = options.signal;
+    return new WritableStream<Uint8Array>({
+      write(chunk) {
+        signal?.throwIfAborted();
+        chunks.push(chunk.slice());
+        total += chunk.length;
+        options.onProgress?.(total);
+      },
+      async close() {
+        signal?.throwIfAborted();
+        let now = await client.getProperties(key, signal);
+        if (!now) {
+          await client.putBlob(key, new Uint8Array(0), {
+            blobType: "AppendBlob",
+            ifNoneMatch: true,
+            contentType: options.contentType,
+            metadata: options.metadata,
+            signal,
+          }).catch((err) => {
+            // Someone else created it meanwhile: append to theirs.
+            if ((err as ArtifactStoreError).code !== "AlreadyExists") throw err;
+          });
+          now = await client.getProperties(key, signal);
+          if (!now) {
+            throw new FileNotFoundError(`Append blob '${uri}' vanished while appending`, {
+              path: uri,
+              flavor: FLAVOR,
+            });
+          }
+        }
+        if (now.blobType !== "AppendBlob") throw notAppendable(now.blobType);
+        let position = now.size;
+        let appended = 0;
+        for (const block of appendBlocks(chunks, total)) {
+          for (let attempt = 0;; attempt++) {
+            signal?.throwIfAborted();
+            const r = await client.appendBlock(key, block, position, signal);
+            if (r === "appended") break;
+            const size = (await client.getProperties(key, signal))?.size;
+            // A retried request whose first attempt went through finds the blob grown by this block.
+            if (size === position + block.length) break;
+            if (appended === 0 && size !== undefined && attempt < 5) {
+              // Another writer appended before our first block: append after theirs.
+              position = size;
+              continue;
+            }
+            throw new ArtifactStoreError(
+              `Append to '${uri}' interrupted by another writer after ${appended} of ${total} bytes: ` +
+                "appends from several writers to one blob interleave between 4 MiB blocks",
+              { path: uri, flavor: FLAVOR },
+            );
+          }
+          position += block.length;
+          appended += block.length;
+        }
+        chunks.length = 0;
+      },
+      abort() {
+        chunks.length = 0;
+      },
+    });
+  }
+
+  // ------------------------------------------------------------ presign
+
+  /**
+   * A URL that grants `method` on one blob for `expiresIn` seconds without
+   * credentials: a service SAS signed with the account key (`GET`/`HEAD` → `r`,
+   * `PUT` → `cw`, `DELETE` → `d`). A presigned `PUT` must send
+   * `x-ms-blob-type: BlockBlob`. Needs an account key (SharedKey credentials).
+   *
+   * @param path the file
+   * @param options `method` (default GET) and `expiresIn` (seconds, default 3600, at most 365 days)
+   * @returns the URL
+   *
+   * @example
+   * ```ts
+   * import { AzureArtifactStore } from "./store.ts";
+   * const store = new AzureArtifactStore({ path: "az://data", accountName: "acct", accountKey: btoa("key") });
+   * const url = await store.presign("az://data/report.pdf", { expiresIn: 600 });
+   * console.assert(url.startsWith("https://acct.blob.core.windows.net/data/report.pdf?sv="));
+   * ```
+   */
+  override async presign(path: string, options: PresignOptions = {}): Promise<string> {
+    const rel = this.resolve(path);
+    if (rel === "") {
+      throw new InvalidPathError(`Cannot presign the store root '${this.path}': name a file`, {
+        path,
+        flavor: FLAVOR,
+      });
+    }
+    const auth = this.settings.auth;
+    if (auth.kind !== "sharedKey") {
+      throw new NotSupportedError(
+        `Cannot presign '${this.uri(rel)}': presigned URLs need the account key (SharedKey), ` +
+          `and this store uses ${this.settings.source}`,
+        { path, flavor: FLAVOR },
+      );
+    }
+    const method = options.method ?? "GET";
+    const permissions =
+      ({ GET: "r", HEAD: "r", PUT: "cw", DELETE: "d" } as Record<string, string>)[method];
+    if (!permissions) {
+      throw new InvalidArgumentError(`Cannot presign '${method}': use GET, PUT, HEAD or DELETE`, {
+        path,
+        flavor: FLAVOR,
+      });
+    }
+    const expiresIn = options.expiresIn ?? 3600;
+    if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > 365 * 86_400) {
+      throw new InvalidArgumentError(
+        `Cannot presign for ${expiresIn} seconds: use a whole number from 1 to 31536000 (365 days)`,
+        { path, flavor: FLAVOR },
+      );
+    }
+    const key = this.key(rel);
+    const sas = await generateBlobSas({
+      accountName: auth.accountName,
+      accountKey: auth.accountKey,
+      container: this.bucket,
+      blob: key,
+      permissions,
+      expiresOn: new Date(Date.now() + expiresIn * 1000),
+    });
+    return `${this.#client.url(key)}?${sas}`;
+  }
+}
+
+/** Cuts the buffered chunks into append blocks of at most 4 MiB without copying them all at once. */
+function* appendBlocks(chunks: Uint8Array[], total: number): Generator<Uint8Array> {
+  let ci = 0;
+  let off = 0;
+  let left = total;
+  while (left > 0) {
+    const block = new Uint8Array(Math.min(APPEND_BLOCK_SIZE, left));
+    let filled = 0;
+    while (filled < block.length) {
+      const c = chunks[ci];
+      const take = Math.min(c.length - off, block.length - filled);
+      block.set(c.subarray(off, off + take), filled);
+      filled += take;
+      off += take;
+      if (off === c.length) {
+        chunks[ci] = new Uint8Array(0); // release it
+        ci++;
+        off = 0;
+      }
+    }
+    left -= block.length;
+    yield block;
+  }
+}
+
+/**
+ * The `azure` flavor object (`az://`, `abfs://`), as the registry loads it.
+ *
+ * @example
+ * ```ts
+ * import { azureFlavor } from "./store.ts";
+ * const store = await azureFlavor.create({ path: "abfs://data/runs", accountName: "acct", sasToken: "sv=x&sig=y" });
+ * console.assert(store.flavor === "azure" && store.path === "az://data/runs");
+ * ```
+ */
+export const azureFlavor: Flavor<AzureStoreConfig> = {
+  name: "azure",
+  type: "artifact_store",
+  supportedSchemes: AzureArtifactStore.SUPPORTED_SCHEMES,
+  configSchema: azureConfigSchema,
+  description: "Azure Blob Storage and ADLS Gen2 (az://, abfs://) over signed REST calls",
+  create: (config: AzureStoreConfig) => new AzureArtifactStore(config),
+};
