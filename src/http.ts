@@ -567,3 +567,132 @@ export function resumableBody(
     },
   }, { highWaterMark: 0 });
 }
+
+/**
+ * Percent-encodes a string per RFC 3986: every byte but the unreserved characters
+ * (`A-Z a-z 0-9 - . _ ~`), as SigV4 and SharedKey canonicalize.
+ *
+ * @param s the string
+ * @returns the encoded string
+ *
+ * @example
+ * ```ts
+ * import { encodeRfc3986 } from "./http.ts";
+ * console.assert(encodeRfc3986("a b(1)!") === "a%20b%281%29%21");
+ * ```
+ */
+export function encodeRfc3986(s: string): string {
+  return encodeURIComponent(s).replace(
+    /[!'()*]/g,
+    (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase(),
+  );
+}
+
+/**
+ * Percent-encodes an object key for a URL path, segment by segment, keeping the `/`
+ * between segments.
+ *
+ * @param key the object key
+ * @returns the encoded path
+ *
+ * @example
+ * ```ts
+ * import { encodeKeyPath } from "./http.ts";
+ * console.assert(encodeKeyPath("日本/x(1)!") === "%E6%97%A5%E6%9C%AC/x%281%29%21");
+ * ```
+ */
+export function encodeKeyPath(key: string): string {
+  return key.split("/").map(encodeRfc3986).join("/");
+}
+
+/**
+ * A query string (`?a=1&b=2`, or `""`) from the defined values, RFC 3986-encoded.
+ *
+ * @param params the parameters; `undefined` values are left out
+ * @param options `bareEmpty`: write an empty value as a bare key (`?uploads`), as S3 expects
+ * @returns the query string
+ *
+ * @example
+ * ```ts
+ * import { queryString } from "./http.ts";
+ * console.assert(queryString({ uploads: "", x: undefined }, { bareEmpty: true }) === "?uploads");
+ * console.assert(queryString({ prefix: "a b" }) === "?prefix=a%20b");
+ * ```
+ */
+export function queryString(
+  params: Record<string, string | number | undefined>,
+  options: { bareEmpty?: boolean } = {},
+): string {
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(params)) {
+    if (v === undefined) continue;
+    parts.push(v === "" && options.bareEmpty ? k : `${k}=${encodeRfc3986(String(v))}`);
+  }
+  return parts.length ? `?${parts.join("&")}` : "";
+}
+
+/**
+ * An empty byte stream (the body of a read past the end).
+ *
+ * @returns the stream
+ *
+ * @example
+ * ```ts
+ * import { emptyBody } from "./http.ts";
+ * console.assert((await new Response(emptyBody()).arrayBuffer()).byteLength === 0);
+ * ```
+ */
+export function emptyBody(): ReadableStream<Uint8Array> {
+  return new ReadableStream({ start: (c) => c.close() });
+}
+
+/**
+ * Skips `skip` bytes of a stream and passes at most `take` bytes of the rest (`null`:
+ * all), cancelling the source once done — for a server that ignored a `Range` header
+ * and sent the whole object.
+ *
+ * @param body the stream
+ * @param skip bytes to drop first
+ * @param take bytes to pass, or `null` for the rest
+ * @returns the slice
+ *
+ * @example
+ * ```ts
+ * import { sliceBody } from "./http.ts";
+ * const s = sliceBody(new Response("abcdef").body!, 2, 3);
+ * console.assert((await new Response(s).text()) === "cde");
+ * ```
+ */
+export function sliceBody(
+  body: ReadableStream<Uint8Array>,
+  skip: number,
+  take: number | null,
+): ReadableStream<Uint8Array> {
+  let pos = 0;
+  const stop = take === null ? Infinity : skip + take;
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      for (;;) {
+        if (pos >= stop) {
+          reader.cancel().catch(() => {});
+          controller.close();
+          return;
+        }
+        const { value, done } = await reader.read();
+        if (done) {
+          controller.close();
+          return;
+        }
+        const from = Math.max(0, skip - pos);
+        const to = Math.min(value.length, stop - pos);
+        pos += value.length;
+        if (to > from) {
+          controller.enqueue(value.subarray(from, to));
+          return;
+        }
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+}

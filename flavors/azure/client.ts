@@ -23,11 +23,15 @@ import {
   PreconditionFailedError,
 } from "../../src/errors.ts";
 import {
+  emptyBody,
+  encodeKeyPath,
   type ErrorResponse,
   HttpClient,
   type PreparedRequest,
+  queryString,
   readLimited,
   type RetryOptions,
+  sliceBody,
 } from "../../src/http.ts";
 import type { GetResult, ObjectMeta } from "../../src/object_store.ts";
 import { API_VERSION, signSharedKey } from "./auth.ts";
@@ -35,71 +39,11 @@ import type { AzureSettings } from "./credentials.ts";
 import { FLAVOR, mapAzureError } from "./errors.ts";
 import { escapeXml, parseXml, type XmlElement } from "./xml.ts";
 
-/**
- * Percent-encodes a blob name for a URL path: every byte except the RFC 3986
- * unreserved characters, keeping `/` between segments.
- *
- * @param name the blob name
- * @returns the encoded path
- *
- * @example
- * ```ts
- * import { encodeBlobName } from "./client.ts";
- * console.assert(encodeBlobName("日本/x(1)!") === "%E6%97%A5%E6%9C%AC/x%281%29%21");
- * ```
- */
-export function encodeBlobName(name: string): string {
-  return name.split("/").map(encodeRfc3986).join("/");
-}
-
-function encodeRfc3986(s: string): string {
-  return encodeURIComponent(s).replace(
-    /[!'()*]/g,
-    (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase(),
-  );
-}
-
-function query(params: Record<string, string | number | undefined>): string {
-  const parts: string[] = [];
-  for (const [k, v] of Object.entries(params)) {
-    if (v === undefined) continue;
-    parts.push(`${k}=${encodeRfc3986(String(v))}`);
-  }
-  return parts.length ? `?${parts.join("&")}` : "";
-}
+export { encodeKeyPath as encodeBlobName } from "../../src/http.ts";
 
 const EMPTY = new Uint8Array(0);
 
 /** An empty byte stream. */
-function emptyBody(): ReadableStream<Uint8Array> {
-  return new ReadableStream({ start: (c) => c.close() });
-}
-
-/** Skips `skip` bytes of a stream and passes at most `take` of the rest. */
-function sliceBody(
-  body: ReadableStream<Uint8Array>,
-  skip: number,
-  take: number | null,
-): ReadableStream<Uint8Array> {
-  let skipped = 0;
-  let passed = 0;
-  return body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        let c = chunk;
-        if (skipped < skip) {
-          const drop = Math.min(skip - skipped, c.length);
-          skipped += drop;
-          c = c.subarray(drop);
-        }
-        if (take !== null) c = c.subarray(0, Math.max(0, take - passed));
-        passed += c.length;
-        if (c.length > 0) controller.enqueue(c);
-        if (take !== null && passed >= take) controller.terminate();
-      },
-    }),
-  );
-}
 
 /** What the service says about one blob. */
 export interface BlobProperties extends ObjectMeta {
@@ -265,7 +209,7 @@ export class AzureBlobClient {
    * @returns the URL
    */
   url(key: string, q = ""): string {
-    const name = key === "" ? "" : `/${encodeBlobName(key)}`;
+    const name = key === "" ? "" : `/${encodeKeyPath(key)}`;
     // Container names are validated (lower-case letters, digits, dashes, `$root`…).
     return `${this.settings.endpoint}/${this.container}${name}${q}`;
   }
@@ -475,7 +419,7 @@ export class AzureBlobClient {
       method: "GET",
       url: this.url(
         "",
-        query({
+        queryString({
           restype: "container",
           comp: "list",
           prefix: prefix || undefined,
@@ -564,7 +508,7 @@ export class AzureBlobClient {
   ): Promise<void> {
     const res = await this.http.send({
       method: "PUT",
-      url: this.url(key, query({ comp: "block", blockid: blockId })),
+      url: this.url(key, queryString({ comp: "block", blockid: blockId })),
       headers: this.#md5(data),
       body: data,
       signal,
@@ -593,7 +537,7 @@ export class AzureBlobClient {
     try {
       const res = await this.http.send({
         method: "PUT",
-        url: this.url(key, query({ comp: "blocklist" })),
+        url: this.url(key, queryString({ comp: "blocklist" })),
         headers: {
           "Content-Type": "application/xml",
           ...this.#writeHeaders(options),
@@ -622,7 +566,7 @@ export class AzureBlobClient {
   async getBlockList(key: string, signal?: AbortSignal): Promise<string[]> {
     const res = await this.http.send({
       method: "GET",
-      url: this.url(key, query({ comp: "blocklist", blocklisttype: "committed" })),
+      url: this.url(key, queryString({ comp: "blocklist", blocklisttype: "committed" })),
       signal,
       path: this.uri(key),
       op: "stat",
@@ -651,7 +595,7 @@ export class AzureBlobClient {
     try {
       const res = await this.http.send({
         method: "PUT",
-        url: this.url(key, query({ comp: "appendblock" })),
+        url: this.url(key, queryString({ comp: "appendblock" })),
         headers: { "x-ms-blob-condition-appendpos": String(position), ...this.#md5(data) },
         body: data,
         signal,
@@ -713,7 +657,7 @@ export class AzureBlobClient {
     const body = utf8(parts.join("") + `--${boundary}--\r\n`);
     const res = await this.http.send({
       method: "POST",
-      url: this.url("", query({ restype: "container", comp: "batch" })),
+      url: this.url("", queryString({ restype: "container", comp: "batch" })),
       headers: { "Content-Type": `multipart/mixed; boundary=${boundary}` },
       body,
       path: this.uri(keys[0] ?? ""),

@@ -23,7 +23,13 @@ import {
   FileNotFoundError,
   NotSupportedError,
 } from "../../src/errors.ts";
-import { HttpClient, type HttpRequest, type RetryOptions } from "../../src/http.ts";
+import {
+  emptyBody,
+  HttpClient,
+  type HttpRequest,
+  type RetryOptions,
+  sliceBody,
+} from "../../src/http.ts";
 import type { GetResult, ListPage, MultipartUpload, ObjectMeta } from "../../src/object_store.ts";
 import { crc32c, crc32cBytes, fromBase64, toBase64 } from "../../src/checksum.ts";
 import { CHUNK_GRANULARITY, type GcsRetryStrategy } from "./config.ts";
@@ -63,45 +69,6 @@ export interface GcsClientOptions {
 }
 
 const enc = new TextEncoder();
-
-function emptyBody(): ReadableStream<Uint8Array> {
-  return new ReadableStream({ start: (c) => c.close() });
-}
-
-/** Skips `skip` bytes of a stream and passes at most `take` bytes (null: all). */
-function sliceBody(
-  body: ReadableStream<Uint8Array>,
-  skip: number,
-  take: number | null,
-): ReadableStream<Uint8Array> {
-  let pos = 0;
-  const stop = take === null ? Infinity : skip + take;
-  const reader = body.getReader();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      for (;;) {
-        if (pos >= stop) {
-          reader.cancel().catch(() => {});
-          controller.close();
-          return;
-        }
-        const { value, done } = await reader.read();
-        if (done) {
-          controller.close();
-          return;
-        }
-        const from = Math.max(0, skip - pos);
-        const to = Math.min(value.length, stop - pos);
-        pos += value.length;
-        if (to > from) {
-          controller.enqueue(value.subarray(from, to));
-          return;
-        }
-      }
-    },
-    cancel: (reason) => reader.cancel(reason),
-  });
-}
 
 /** A query string from defined values, encoded with `encodeURIComponent` (space as `%20`). */
 function qs(params: Record<string, string | number | undefined>): string {

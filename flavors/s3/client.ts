@@ -22,49 +22,22 @@ import {
 } from "../../src/errors.ts";
 import { md5, toBase64, toHex } from "../../src/checksum.ts";
 import {
+  emptyBody,
+  encodeKeyPath,
+  HttpClient,
   type HttpRequest,
   type PreparedRequest,
+  queryString,
   readLimited,
   type RetryOptions,
+  sliceBody,
 } from "../../src/http.ts";
-import { HttpClient } from "../../src/http.ts";
 import type { GetResult, ObjectMeta } from "../../src/object_store.ts";
 import type { S3Settings } from "./credentials.ts";
 import { FLAVOR, mapS3Error } from "./errors.ts";
 import { escapeXml, parseXml, type XmlElement } from "./xml.ts";
 
-/**
- * Percent-encodes an object key for a URL path: every byte except the RFC 3986
- * unreserved characters, keeping `/` between segments (what SigV4 canonicalizes).
- *
- * @param key the object key
- * @returns the encoded path
- *
- * @example
- * ```ts
- * import { encodeKey } from "./client.ts";
- * console.assert(encodeKey("日本/x(1)!") === "%E6%97%A5%E6%9C%AC/x%281%29%21");
- * ```
- */
-export function encodeKey(key: string): string {
-  return key.split("/").map(encodeRfc3986).join("/");
-}
-
-function encodeRfc3986(s: string): string {
-  return encodeURIComponent(s).replace(
-    /[!'()*]/g,
-    (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase(),
-  );
-}
-
-function query(params: Record<string, string | number | undefined>): string {
-  const parts: string[] = [];
-  for (const [k, v] of Object.entries(params)) {
-    if (v === undefined) continue;
-    parts.push(v === "" ? k : `${k}=${encodeRfc3986(String(v))}`);
-  }
-  return parts.length ? `?${parts.join("&")}` : "";
-}
+export { encodeKeyPath as encodeKey } from "../../src/http.ts";
 
 /** A page of ListObjectsV2. */
 export interface S3ListPage {
@@ -117,38 +90,6 @@ export interface S3ClientOptions {
 }
 
 /** An empty byte stream. */
-function emptyBody(): ReadableStream<Uint8Array> {
-  return new ReadableStream({ start: (c) => c.close() });
-}
-
-/**
- * Skips `skip` bytes of a stream and passes at most `take` of the rest (for a
- * server that ignored a `Range` header and sent the whole object).
- */
-function sliceBody(
-  body: ReadableStream<Uint8Array>,
-  skip: number,
-  take: number | null,
-): ReadableStream<Uint8Array> {
-  let skipped = 0;
-  let passed = 0;
-  return body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        let c = chunk;
-        if (skipped < skip) {
-          const drop = Math.min(skip - skipped, c.length);
-          skipped += drop;
-          c = c.subarray(drop);
-        }
-        if (take !== null) c = c.subarray(0, Math.max(0, take - passed));
-        passed += c.length;
-        if (c.length > 0) controller.enqueue(c);
-        if (take !== null && passed >= take) controller.terminate();
-      },
-    }),
-  );
-}
 
 /**
  * The S3 REST client of one bucket.
@@ -236,7 +177,7 @@ export class S3Client {
    */
   async url(key: string, q = ""): Promise<string> {
     const s = await this.#settings;
-    const path = key === "" ? "" : encodeKey(key);
+    const path = key === "" ? "" : encodeKeyPath(key);
     const bucket = this.bucket;
     if (s.endpoint) {
       const ep = new URL(s.endpoint);
@@ -483,7 +424,7 @@ export class S3Client {
     const bytes = new TextEncoder().encode(body);
     const res = await this.http.send({
       method: "POST",
-      url: await this.url("", query({ delete: "" })),
+      url: await this.url("", queryString({ delete: "" }, { bareEmpty: true })),
       headers: {
         "Content-Type": "application/xml",
         // Required by the API whatever the checksum setting.
@@ -521,7 +462,7 @@ export class S3Client {
     options: { ifNoneMatch?: boolean } = {},
   ): Promise<void> {
     const headers: Record<string, string> = {
-      "x-amz-copy-source": `/${this.bucket}/${encodeKey(src)}`,
+      "x-amz-copy-source": `/${this.bucket}/${encodeKeyPath(src)}`,
     };
     if (options.ifNoneMatch) headers["If-None-Match"] = "*";
     await this.#sendXml({
@@ -553,14 +494,14 @@ export class S3Client {
       method: "GET",
       url: await this.url(
         "",
-        query({
+        queryString({
           "list-type": 2,
           prefix: prefix || undefined,
           delimiter: options.delimiter ? "/" : undefined,
           "max-keys": options.maxKeys,
           "continuation-token": options.token,
           "encoding-type": "url",
-        }),
+        }, { bareEmpty: true }),
       ),
       signal: options.signal,
       path: this.uri(prefix.replace(/\/$/, "")),
@@ -604,7 +545,10 @@ export class S3Client {
   ): Promise<{ key: string; uploadId: string }[]> {
     const res = await this.http.send({
       method: "GET",
-      url: await this.url("", query({ uploads: "", prefix: prefix || undefined })),
+      url: await this.url(
+        "",
+        queryString({ uploads: "", prefix: prefix || undefined }, { bareEmpty: true }),
+      ),
       path: this.uri(prefix),
       op: "list uploads of",
     });
@@ -629,7 +573,7 @@ export class S3Client {
     const { ifNoneMatch: _, ...rest } = options;
     const res = await this.http.send({
       method: "POST",
-      url: await this.url(key, query({ uploads: "" })),
+      url: await this.url(key, queryString({ uploads: "" }, { bareEmpty: true })),
       headers: this.#writeHeaders(rest),
       signal: options.signal,
       path: this.uri(key),
@@ -661,7 +605,7 @@ export class S3Client {
   ): Promise<string> {
     const res = await this.http.send({
       method: "PUT",
-      url: await this.url(key, query({ partNumber, uploadId })),
+      url: await this.url(key, queryString({ partNumber, uploadId }, { bareEmpty: true })),
       headers: this.#md5(data),
       body: data,
       signal,
@@ -695,13 +639,13 @@ export class S3Client {
     srcEtag?: string,
   ): Promise<string> {
     const headers: Record<string, string> = {
-      "x-amz-copy-source": `/${this.bucket}/${encodeKey(src)}`,
+      "x-amz-copy-source": `/${this.bucket}/${encodeKeyPath(src)}`,
       "x-amz-copy-source-range": `bytes=${range.start}-${range.end - 1}`,
     };
     if (srcEtag) headers["x-amz-copy-source-if-match"] = srcEtag;
     const doc = await this.#sendXml({
       method: "PUT",
-      url: await this.url(key, query({ partNumber, uploadId })),
+      url: await this.url(key, queryString({ partNumber, uploadId }, { bareEmpty: true })),
       headers,
       path: this.uri(key),
       op: "copy",
@@ -741,7 +685,7 @@ export class S3Client {
     try {
       await this.#sendXml({
         method: "POST",
-        url: await this.url(key, query({ uploadId })),
+        url: await this.url(key, queryString({ uploadId }, { bareEmpty: true })),
         headers,
         body,
         signal: options.signal,
@@ -768,7 +712,7 @@ export class S3Client {
   async abortMultipartUpload(key: string, uploadId: string): Promise<void> {
     const res = await this.http.send({
       method: "DELETE",
-      url: await this.url(key, query({ uploadId })),
+      url: await this.url(key, queryString({ uploadId }, { bareEmpty: true })),
       path: this.uri(key),
       op: "abort the upload of",
       accept: [404],

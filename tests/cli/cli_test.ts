@@ -115,7 +115,7 @@ test("cli: file commands over the default store, memory and local paths", async 
   const glob = await run("glob", "--json", "memory://cli-files/**/*.txt");
   assert.deepEqual(JSON.parse(glob.out), ["memory://cli-files/copy/1/notes/a.txt"]);
   const tree = await run("tree", "runs");
-  assert.match(tree.out, /└── 1\/\n {4}├── notes\/\n {4}│   └── a\.txt\n {4}└── big\.bin/);
+  assert.match(tree.out, /└── 1\/\n {4}├── notes\/\n {4}│ {3}└── a\.txt\n {4}└── big\.bin/);
   const st = JSON.parse((await run("stat", "--json", "runs/1/big.bin")).out);
   assert.equal(st.size, data.length);
   assert.equal((await run("mv", "runs/1/notes/a.txt", "runs/moved.txt")).code, 0);

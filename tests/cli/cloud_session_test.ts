@@ -82,7 +82,7 @@ test("cli: a session across S3 (fauxqs) and Azure (Azurite), 50 MiB both ways", 
   assert.match(ll, /50\.0 MiB .* model\.bin/);
   assert.match(
     await ok("tree", "blob:runs"),
-    /├── 1\/\n│   └── model\.bin\n└── 2\/\n {4}├── metrics\.json\n {4}└── model\.bin/,
+    /├── 1\/\n│ {3}└── model\.bin\n└── 2\/\n {4}├── metrics\.json\n {4}└── model\.bin/,
   );
   const globbed = JSON.parse(
     await ok("glob", "--json", `s3://${s3.env.STOWAGE_TEST_S3_BUCKET}/${prefix}/**/*.json`),
