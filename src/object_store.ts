@@ -789,13 +789,20 @@ export function partWriter(o: PartWriterOptions): WritableStream<Uint8Array> {
   const inflight = new Set<Promise<void>>();
   let failure: unknown;
   let finished = false;
+  // Buffers of parts whose upload finished, reused for later parts: no fresh
+  // part-size allocation (and no garbage left for the collector) per part.
+  const spare: Uint8Array[] = [];
 
   const flush = async (data: Uint8Array) => {
     upload ??= await (starting ??= o.start());
     const n = ++partNo;
     const up = upload;
     const p = up.uploadPart(n, data, o.signal).then(
-      (r) => void (receipts[n - 1] = r),
+      (r) => {
+        receipts[n - 1] = r;
+        // A detached buffer (a fetch that transferred it) has length 0: not reused.
+        if (data.length === partSize) spare.push(data);
+      },
       (err) => void (failure ??= err),
     );
     inflight.add(p);
@@ -840,8 +847,19 @@ export function partWriter(o: PartWriterOptions): WritableStream<Uint8Array> {
             buf = null;
             filled = 0;
           }
-          buf ??= new Uint8Array(partSize);
           const take = Math.min(partSize - filled, chunk.length - off);
+          // Until the first part is full the data may be small: grow the buffer by
+          // doubling instead of allocating (and zeroing) a whole part per write.
+          buf ??= spare.pop() ?? new Uint8Array(
+            partNo > 0 ? partSize : Math.min(partSize, Math.max(64 * 1024, take)),
+          );
+          if (filled + take > buf.length) {
+            const bigger = new Uint8Array(
+              Math.min(partSize, Math.max(buf.length * 2, filled + take)),
+            );
+            bigger.set(buf.subarray(0, filled));
+            buf = bigger;
+          }
           buf.set(chunk.subarray(off, off + take), filled);
           filled += take;
           off += take;
