@@ -172,18 +172,7 @@ export async function validateConfig<C extends ArtifactStoreConfig>(
   config: unknown,
 ): Promise<C> {
   const result = await flavor.configSchema["~standard"].validate(config);
-  if (result.issues) {
-    const lines = result.issues.map((i) => {
-      const where = (i.path ?? [])
-        .map((p) => typeof p === "object" && p !== null && "key" in p ? String(p.key) : String(p))
-        .join(".");
-      return where ? `${where}: ${i.message}` : i.message;
-    });
-    throw new ConfigError(
-      `Invalid configuration for the '${flavor.name}' flavor: ${lines.join("; ")}`,
-      { flavor: flavor.name },
-    );
-  }
+  if (result.issues) throw configIssuesError(flavor.name, result.issues);
   const value = result.value;
   checkScheme(flavor, value.path);
   return value;
@@ -202,4 +191,54 @@ function checkScheme(flavor: Flavor<ArtifactStoreConfig>, path: string): void {
       { flavor: flavor.name, path },
     );
   }
+}
+
+/**
+ * Validates a configuration synchronously, as a store's constructor must: the
+ * schema's issues become one `ConfigError` naming each field and what is wrong.
+ *
+ * @param schema a synchronous Standard Schema (valibot, zod, …)
+ * @param config the raw configuration
+ * @param flavor the flavor name, for the message
+ * @returns the validated (and transformed) configuration
+ * @throws {ConfigError} listing every problem
+ *
+ * @example
+ * ```ts
+ * import { baseConfigSchema, parseConfig } from "./flavor.ts";
+ * console.assert(parseConfig(baseConfigSchema, { path: "'/x'" }, "local").path === "/x");
+ * ```
+ */
+export function parseConfig<C>(
+  schema: StandardSchemaV1<unknown, C>,
+  config: unknown,
+  flavor: string,
+): C {
+  const result = schema["~standard"].validate(config);
+  if (result instanceof Promise) {
+    throw new ConfigError(
+      `The '${flavor}' flavor's schema validates asynchronously: a store constructor needs a synchronous one`,
+      { flavor },
+    );
+  }
+  if (result.issues) throw configIssuesError(flavor, result.issues);
+  return result.value;
+}
+
+function configIssuesError(
+  flavor: string,
+  issues: ReadonlyArray<
+    { message: string; path?: ReadonlyArray<PropertyKey | { key: PropertyKey }> }
+  >,
+): ConfigError {
+  const lines = issues.map((i) => {
+    const where = (i.path ?? [])
+      .map((p) => typeof p === "object" && p !== null && "key" in p ? String(p.key) : String(p))
+      .join(".");
+    return where ? `${where}: ${i.message}` : i.message;
+  });
+  return new ConfigError(
+    `Invalid configuration for the '${flavor}' flavor: ${lines.join("; ")}`,
+    { flavor },
+  );
 }

@@ -34,7 +34,7 @@ import {
   NotSupportedError,
   PreconditionFailedError,
 } from "../../src/errors.ts";
-import type { Flavor } from "../../src/flavor.ts";
+import { type Flavor, parseConfig } from "../../src/flavor.ts";
 import { paginate } from "../../src/http.ts";
 import {
   type GetResult,
@@ -47,7 +47,6 @@ import {
   type PutOptions,
 } from "../../src/object_store.ts";
 import { baseName, joinKey, parentKey } from "../../src/path.ts";
-import * as v from "valibot";
 import { GcsClient } from "./client.ts";
 import {
   DEFAULT_PART_SIZE,
@@ -61,16 +60,7 @@ import { signUrlV4 } from "./signer.ts";
 
 /** Validates a configuration with the schema, throwing one `ConfigError` that lists every problem. */
 function validate(config: GcsStoreConfig): GcsStoreConfig {
-  const r = v.safeParse(gcsConfigValibot, config);
-  if (r.success) return r.output;
-  const lines = r.issues.map((i) => {
-    const where = v.getDotPath(i);
-    return where ? `${where}: ${i.message}` : i.message;
-  });
-  throw new ConfigError(
-    `Invalid configuration for the '${FLAVOR}' flavor: ${lines.join("; ")}`,
-    { flavor: FLAVOR },
-  );
+  return parseConfig(gcsConfigValibot, config, FLAVOR);
 }
 
 /**

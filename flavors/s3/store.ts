@@ -20,7 +20,7 @@ import {
   InvalidArgumentError,
   InvalidPathError,
 } from "../../src/errors.ts";
-import type { Flavor } from "../../src/flavor.ts";
+import { type Flavor, parseConfig } from "../../src/flavor.ts";
 import { paginate } from "../../src/http.ts";
 import {
   type GetResult,
@@ -45,22 +45,12 @@ import {
 import { resolveS3Settings, type S3Settings } from "./credentials.ts";
 import { FLAVOR, mapS3Error } from "./errors.ts";
 import { xmlSafe } from "./xml.ts";
-import * as v from "valibot";
 
 const GiB = 1024 * 1024 * 1024;
 
 /** Validates a configuration with the schema, throwing one `ConfigError` that lists every problem. */
 function validate(config: S3StoreConfig): S3StoreConfig {
-  const r = v.safeParse(s3Schema, config);
-  if (r.success) return r.output;
-  const lines = r.issues.map((i) => {
-    const where = v.getDotPath(i);
-    return where ? `${where}: ${i.message}` : i.message;
-  });
-  throw new ConfigError(
-    `Invalid configuration for the 's3' flavor: ${lines.join("; ")}`,
-    { flavor: FLAVOR },
-  );
+  return parseConfig(s3Schema, config, FLAVOR);
 }
 
 /**
