@@ -96,6 +96,37 @@ export const baseConfigEntries = {
 };
 
 /**
+ * The valibot entries the cloud flavors share: `checksum` (verify with the service's
+ * checksum), `fetch` (an injected `fetch`), `retry` (the HTTP client's retry settings)
+ * and `concurrency` (requests in flight, 1–64).
+ */
+export const cloudConfigEntries = {
+  checksum: v.optional(v.boolean("'checksum' must be true or false")),
+  fetch: v.optional(
+    v.custom<typeof fetch>(
+      (f) => typeof f === "function",
+      "'fetch' must be a function like globalThis.fetch",
+    ),
+  ),
+  retry: v.optional(
+    v.object({
+      maxRetries: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+      initialBackoffMs: v.optional(v.pipe(v.number(), v.minValue(0))),
+      maxBackoffMs: v.optional(v.pipe(v.number(), v.minValue(0))),
+      totalTimeoutMs: v.optional(v.pipe(v.number(), v.minValue(0))),
+    }, "'retry' must be an object { maxRetries, initialBackoffMs, maxBackoffMs, totalTimeoutMs }"),
+  ),
+  concurrency: v.optional(
+    v.pipe(
+      v.number("'concurrency' must be a number"),
+      v.integer("'concurrency' must be a whole number"),
+      v.minValue(1, "'concurrency' must be at least 1"),
+      v.maxValue(64, "'concurrency' must be at most 64"),
+    ),
+  ),
+};
+
+/**
  * The configuration schema of flavors without fields of their own: a non-empty
  * `path` (quotes stripped) and an optional `flavor` name; other fields pass through.
  *

@@ -101,19 +101,16 @@ function esc(s: string): string {
 
 class Index {
   constructor(readonly all: Measurement[]) {}
-  find(q: Partial<Measurement>): Measurement | undefined {
-    return this.all.find((m) =>
-      Object.entries(q).every(([k, v]) =>
-        v === undefined || (m as unknown as Record<string, unknown>)[k] === v
-      )
+  #matches(m: Measurement, q: Partial<Measurement>): boolean {
+    return Object.entries(q).every(([k, v]) =>
+      v === undefined || (m as unknown as Record<string, unknown>)[k] === v
     );
   }
+  find(q: Partial<Measurement>): Measurement | undefined {
+    return this.all.find((m) => this.#matches(m, q));
+  }
   where(q: Partial<Measurement>): Measurement[] {
-    return this.all.filter((m) =>
-      Object.entries(q).every(([k, v]) =>
-        v === undefined || (m as unknown as Record<string, unknown>)[k] === v
-      )
-    );
+    return this.all.filter((m) => this.#matches(m, q));
   }
   values<K extends keyof Measurement>(
     k: K,
@@ -134,141 +131,92 @@ interface Comparison {
   threshold: number;
 }
 
-function comparisons(ix: Index): Comparison[] {
-  const out: Comparison[] = [];
-  for (const s of ix.where({ section: "small", client: "stowage" })) {
-    const o = ix.find({
-      section: "small",
+/**
+ * What each section compares: Stowage's measurements (`mine`, minus `skip`), each with
+ * its partner (`partner`), labelled, against an SDK (a gap below 1×) or a limit (below 0.8×).
+ */
+const RULES: {
+  mine: Partial<Measurement>;
+  skip?: (m: Measurement) => boolean;
+  partner: (s: Measurement) => Partial<Measurement>;
+  label: (s: Measurement) => string;
+  against: string;
+  threshold: number;
+}[] = [
+  {
+    mine: { section: "small", client: "stowage" },
+    partner: (s) => ({
       backend: s.backend,
       client: "sdk",
       op: s.op,
       mode: s.mode,
       runtime: s.runtime,
-    });
-    if (o) {
-      out.push({
-        section: "small",
-        label: `${s.backend} ${s.op} ${s.mode === "c16" ? "×16" : "seq"} (${s.runtime})`,
-        stowage: s,
-        other: o,
-        against: "sdk",
-        threshold: 1,
-      });
-    }
-  }
-  for (const s of ix.where({ section: "large", client: "stowage" })) {
-    const o = ix.find({
-      section: "large",
-      backend: s.backend,
-      client: "sdk",
-      op: s.op,
-      runtime: s.runtime,
-    });
-    if (o) {
-      out.push({
-        section: "large",
-        label: `${s.backend} ${s.op} (${s.runtime})`,
-        stowage: s,
-        other: o,
-        against: "sdk",
-        threshold: 1,
-      });
-    }
-  }
-  for (const s of ix.where({ section: "listing", client: "stowage" })) {
-    const o = ix.find({
-      section: "listing",
-      backend: s.backend,
-      client: "sdk",
-      op: s.op,
-      runtime: s.runtime,
-    });
-    if (o) {
-      out.push({
-        section: "listing",
-        label: `${s.backend} ${s.op} (${s.runtime})`,
-        stowage: s,
-        other: o,
-        against: "sdk",
-        threshold: 1,
-      });
-    }
-  }
-  for (
-    const s of ix.where({ section: "limit" }).filter((m) => m.client !== "raw")
-  ) {
-    const o = ix.find({
-      section: "limit",
-      client: "raw",
-      op: s.op,
-      runtime: s.runtime,
-    });
-    if (o) {
-      out.push({
-        section: "limit",
-        label: `${s.client} ${s.op} (${s.runtime})`,
-        stowage: s,
-        other: o,
-        against: "raw",
-        threshold: 0.8,
-      });
-    }
-  }
-  for (const s of ix.where({ section: "coldstart", client: "stowage", op: "import" })) {
-    const o = ix.find({
-      section: "coldstart",
-      backend: s.backend,
-      client: "sdk",
-      op: "import",
-      runtime: s.runtime,
-    });
-    if (o) {
-      out.push({
-        section: "coldstart",
-        label: `${s.backend} (${s.runtime})`,
-        stowage: s,
-        other: o,
-        against: "sdk",
-        threshold: 1,
-      });
-    }
-  }
-  for (
-    const s of ix.where({ section: "size", client: "stowage", op: "gzipped" })
-  ) {
-    const o = ix.find({
-      section: "size",
-      backend: s.backend,
-      client: "sdk",
-      op: "gzipped",
-    });
-    if (o) {
-      out.push({
-        section: "size",
-        label: `${s.backend} gzipped`,
-        stowage: s,
-        other: o,
-        against: "sdk",
-        threshold: 1,
-      });
-    }
-  }
-  for (const s of ix.where({ section: "local", client: "stowage" })) {
-    const o = ix.find({
-      section: "local",
-      client: "native",
-      op: s.op,
-      runtime: s.runtime,
-    });
-    if (o) {
-      out.push({
-        section: "local",
-        label: `${s.op} (${s.runtime})`,
-        stowage: s,
-        other: o,
-        against: "native",
-        threshold: 0.8,
-      });
+    }),
+    label: (s) => `${s.backend} ${s.op} ${s.mode === "c16" ? "×16" : "seq"} (${s.runtime})`,
+    against: "sdk",
+    threshold: 1,
+  },
+  {
+    mine: { section: "large", client: "stowage" },
+    partner: (s) => ({ backend: s.backend, client: "sdk", op: s.op, runtime: s.runtime }),
+    label: (s) => `${s.backend} ${s.op} (${s.runtime})`,
+    against: "sdk",
+    threshold: 1,
+  },
+  {
+    mine: { section: "listing", client: "stowage" },
+    partner: (s) => ({ backend: s.backend, client: "sdk", op: s.op, runtime: s.runtime }),
+    label: (s) => `${s.backend} ${s.op} (${s.runtime})`,
+    against: "sdk",
+    threshold: 1,
+  },
+  {
+    mine: { section: "limit" },
+    skip: (m) => m.client === "raw",
+    partner: (s) => ({ client: "raw", op: s.op, runtime: s.runtime }),
+    label: (s) => `${s.client} ${s.op} (${s.runtime})`,
+    against: "raw",
+    threshold: 0.8,
+  },
+  {
+    mine: { section: "coldstart", client: "stowage", op: "import" },
+    partner: (s) => ({ backend: s.backend, client: "sdk", op: "import", runtime: s.runtime }),
+    label: (s) => `${s.backend} (${s.runtime})`,
+    against: "sdk",
+    threshold: 1,
+  },
+  {
+    mine: { section: "size", client: "stowage", op: "gzipped" },
+    partner: (s) => ({ backend: s.backend, client: "sdk", op: "gzipped" }),
+    label: (s) => `${s.backend} gzipped`,
+    against: "sdk",
+    threshold: 1,
+  },
+  {
+    mine: { section: "local", client: "stowage" },
+    partner: (s) => ({ client: "native", op: s.op, runtime: s.runtime }),
+    label: (s) => `${s.op} (${s.runtime})`,
+    against: "native",
+    threshold: 0.8,
+  },
+];
+
+function comparisons(ix: Index): Comparison[] {
+  const out: Comparison[] = [];
+  for (const r of RULES) {
+    for (const s of ix.where(r.mine)) {
+      if (r.skip?.(s)) continue;
+      const o = ix.find({ section: r.mine.section, ...r.partner(s) });
+      if (o) {
+        out.push({
+          section: r.mine.section!,
+          label: r.label(s),
+          stowage: s,
+          other: o,
+          against: r.against,
+          threshold: r.threshold,
+        });
+      }
     }
   }
   return out;

@@ -13,7 +13,7 @@
  */
 
 import * as v from "valibot";
-import { baseConfigEntries, type StandardSchemaV1 } from "../../src/flavor.ts";
+import { baseConfigEntries, cloudConfigEntries, type StandardSchemaV1 } from "../../src/flavor.ts";
 import type { RetryOptions } from "../../src/http.ts";
 import type { ObjectStoreConfig } from "../../src/object_store.ts";
 
@@ -151,6 +151,7 @@ const tokenCredentialSchema = v.custom<TokenCredential>(
 
 const schema = v.looseObject({
   ...baseConfigEntries,
+  ...cloudConfigEntries,
   connectionString: optionalString("connectionString"),
   accountName: v.optional(
     v.pipe(
@@ -197,29 +198,6 @@ const schema = v.looseObject({
         `'partSize' must be at most 4000 MiB (${MAX_BLOCK_SIZE} bytes), the Azure block limit`,
       ),
     ),
-  ),
-  concurrency: v.optional(
-    v.pipe(
-      v.number("'concurrency' must be a number"),
-      v.integer("'concurrency' must be a whole number"),
-      v.minValue(1, "'concurrency' must be at least 1"),
-      v.maxValue(64, "'concurrency' must be at most 64"),
-    ),
-  ),
-  checksum: v.optional(v.boolean("'checksum' must be true or false")),
-  fetch: v.optional(
-    v.custom<typeof fetch>(
-      (f) => typeof f === "function",
-      "'fetch' must be a function like globalThis.fetch",
-    ),
-  ),
-  retry: v.optional(
-    v.object({
-      maxRetries: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
-      initialBackoffMs: v.optional(v.pipe(v.number(), v.minValue(0))),
-      maxBackoffMs: v.optional(v.pipe(v.number(), v.minValue(0))),
-      totalTimeoutMs: v.optional(v.pipe(v.number(), v.minValue(0))),
-    }, "'retry' must be an object { maxRetries, initialBackoffMs, maxBackoffMs, totalTimeoutMs }"),
   ),
 });
 

@@ -14,7 +14,7 @@
  */
 
 import * as v from "valibot";
-import { baseConfigEntries, type StandardSchemaV1 } from "../../src/flavor.ts";
+import { baseConfigEntries, cloudConfigEntries, type StandardSchemaV1 } from "../../src/flavor.ts";
 import type { RetryOptions } from "../../src/http.ts";
 import type { ObjectStoreConfig } from "../../src/object_store.ts";
 
@@ -142,6 +142,7 @@ const positiveInt = (what: string, min: number, max: number) =>
 
 const schema = v.looseObject({
   ...baseConfigEntries,
+  ...cloudConfigEntries,
   endpoint: v.optional(
     v.pipe(
       v.string("'endpoint' must be a URL string"),
@@ -191,29 +192,13 @@ const schema = v.looseObject({
       ),
     ),
   ),
-  concurrency: positiveInt("concurrency", 1, 64),
   retryStrategy: v.optional(
     v.picklist(
       ["conditional", "always"],
       "'retryStrategy' must be 'conditional' or 'always'",
     ),
   ),
-  checksum: v.optional(v.boolean("'checksum' must be true or false")),
   scope: optionalString("scope"),
-  fetch: v.optional(
-    v.custom<typeof fetch>(
-      (f) => typeof f === "function",
-      "'fetch' must be a function like globalThis.fetch",
-    ),
-  ),
-  retry: v.optional(
-    v.object({
-      maxRetries: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
-      initialBackoffMs: v.optional(v.pipe(v.number(), v.minValue(0))),
-      maxBackoffMs: v.optional(v.pipe(v.number(), v.minValue(0))),
-      totalTimeoutMs: v.optional(v.pipe(v.number(), v.minValue(0))),
-    }, "'retry' must be an object { maxRetries, initialBackoffMs, maxBackoffMs, totalTimeoutMs }"),
-  ),
   timeoutMs: positiveInt("timeoutMs", 1, 3_600_000),
 });
 

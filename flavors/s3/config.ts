@@ -13,7 +13,7 @@
  */
 
 import * as v from "valibot";
-import { baseConfigSchema, type StandardSchemaV1 } from "../../src/flavor.ts";
+import { baseConfigSchema, cloudConfigEntries, type StandardSchemaV1 } from "../../src/flavor.ts";
 import type { ArtifactStoreConfig } from "../../src/base.ts";
 import type { RetryOptions } from "../../src/http.ts";
 import type { ObjectStoreConfig } from "../../src/object_store.ts";
@@ -63,6 +63,7 @@ const optionalString = (what: string) =>
   );
 
 const s3Fields = v.looseObject({
+  ...cloudConfigEntries,
   region: v.optional(
     v.pipe(
       v.string("'region' must be a string such as 'us-east-1' (or 'auto' for R2)"),
@@ -101,31 +102,6 @@ const s3Fields = v.looseObject({
         `'partSize' must be at most 5 GiB (${MAX_PART_SIZE} bytes), the S3 maximum`,
       ),
     ),
-  ),
-  concurrency: v.optional(
-    v.pipe(
-      v.number("'concurrency' must be a number"),
-      v.integer("'concurrency' must be a whole number"),
-      v.minValue(1, "'concurrency' must be at least 1"),
-      v.maxValue(64, "'concurrency' must be at most 64"),
-    ),
-  ),
-  checksum: v.optional(v.boolean("'checksum' must be true or false")),
-  fetch: v.optional(
-    v.custom<typeof fetch>(
-      (f) => typeof f === "function",
-      "'fetch' must be a function like globalThis.fetch",
-    ),
-  ),
-  retry: v.optional(
-    v.object({
-      maxRetries: v.optional(
-        v.pipe(v.number(), v.integer(), v.minValue(0)),
-      ),
-      initialBackoffMs: v.optional(v.pipe(v.number(), v.minValue(0))),
-      maxBackoffMs: v.optional(v.pipe(v.number(), v.minValue(0))),
-      totalTimeoutMs: v.optional(v.pipe(v.number(), v.minValue(0))),
-    }, "'retry' must be an object { maxRetries, initialBackoffMs, maxBackoffMs, totalTimeoutMs }"),
   ),
 });
 
