@@ -32,6 +32,7 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ensureNpm, ROOT as ROOT_DIR } from "../tests/_deps.ts";
 import { BACKEND_EMULATOR, type BackendInfo } from "./lib/backends.ts";
 import type { Context } from "./lib/context.ts";
 import { type EmulatorState, startEmulators } from "./lib/emulators.ts";
@@ -220,6 +221,10 @@ async function main(): Promise<void> {
     return;
   }
   const t0 = performance.now();
+  for (const dir of [ROOT_DIR, `${ROOT_DIR}/tests`]) {
+    const why = await ensureNpm(dir, (l) => console.log(l));
+    if (why) throw new Error(why);
+  }
   await ensureDeps();
   const sections = SECTIONS.filter((s) => !o.only || o.only.includes(s.id));
   const machine = machineInfo();

@@ -6,16 +6,27 @@
 //
 // Options: `--runtimes=deno,bun,node,doc` (default all; `doc` runs the JSDoc examples), `--emulators=ceph,fauxqs,…`
 // or `--emulators=none`, and file filters (substrings of test file paths).
+//
+// A fresh clone needs nothing but Deno (also as `npx deno@2.9.6 task test`): the runner
+// installs what is missing first (tests/_deps.ts) — the npm packages of the library and of
+// the test tooling when missing or stale against their lockfiles, Bun, and Debian's
+// radosgw when this is root on Debian — and skips, with the reason, what it could not get.
 
 import { spawn } from "node:child_process";
 import process from "node:process";
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Emulator } from "./emulators/types.ts";
-
-const ROOT = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
+import {
+  denoBinDir,
+  ensureBun,
+  ensureNpm,
+  ensureRadosgw,
+  ROOT,
+  TEST_NODE_MODULES,
+  tsxImport,
+} from "./_deps.ts";
 
 interface Counts {
   passed: number;
@@ -122,11 +133,55 @@ function run(
   });
 }
 
+/** The Deno running this script: `deno` may not be on PATH (`npx deno@… task test`). */
+// deno-lint-ignore no-explicit-any
+const DENO: string = (globalThis as any).Deno?.execPath?.() ?? "deno";
+
+/**
+ * Installs what the chosen runtimes and emulators need and is missing, and says what
+ * could not be had: runtimes left out (with the reason) and emulators that cannot start.
+ */
+async function prepare(runtimes: string[], emulators: string[]) {
+  const log = (l: string) => console.log(l);
+  const skippedRuntimes = new Map<string, string>();
+  const unavailable = new Map<string, string>();
+  const lib = await ensureNpm(ROOT, log);
+  const tools = await ensureNpm(join(ROOT, "tests"), log);
+  if (lib) {
+    for (const r of ["bun", "node"]) {
+      skippedRuntimes.set(r, `the library's npm packages: ${lib}`);
+    }
+  }
+  if (tools) {
+    skippedRuntimes.set(
+      "node",
+      `the test tooling (tsx) in ${TEST_NODE_MODULES}: ${tools}`,
+    );
+    for (const e of emulators) {
+      if (e !== "ceph") {
+        unavailable.set(e, `the test tooling's npm packages: ${tools}`);
+      }
+    }
+  }
+  if (runtimes.includes("bun") && !skippedRuntimes.has("bun")) {
+    const why = await ensureBun(log);
+    if (why) skippedRuntimes.set("bun", why);
+  }
+  if (emulators.includes("ceph")) {
+    const why = await ensureRadosgw(log);
+    if (why) unavailable.set("ceph", why);
+  }
+  return { skippedRuntimes, unavailable };
+}
+
 function commandFor(runtime: string, files: string[]): [string, string[]] {
   // The JSDoc examples of the published modules, type-checked and run (`deno test --doc`).
-  if (runtime === "doc") return ["deno", ["test", "-A", "--doc", "mod.ts", "src/", "flavors/"]];
+  const deno = DENO;
+  if (runtime === "doc") {
+    return [deno, ["test", "-A", "--doc", "mod.ts", "src/", "flavors/"]];
+  }
   const rel = files.map((f) => relative(ROOT, f));
-  if (runtime === "deno") return ["deno", ["test", "-A", "--no-check", ...rel]];
+  if (runtime === "deno") return [deno, ["test", "-A", "--no-check", ...rel]];
   if (runtime === "bun") {
     return ["bun", [
       "test",
@@ -137,7 +192,7 @@ function commandFor(runtime: string, files: string[]): [string, string[]] {
   }
   return ["node", [
     "--import",
-    "tsx",
+    tsxImport(),
     "--test",
     "--test-concurrency=1",
     ...rel,
@@ -174,9 +229,21 @@ async function main() {
   };
   process.on("SIGINT", () => void stopAll().then(() => process.exit(130)));
 
+  // Children that run `deno` find the one running this script.
+  const bin = denoBinDir();
+  if (bin) env.PATH = `${bin}:${process.env.PATH ?? ""}`;
   const t0 = Date.now();
+  const { skippedRuntimes, unavailable } = await prepare(runtimes, emulators);
   await Promise.all(emulators.map(async (name) => {
     const started = Date.now();
+    const missing = unavailable.get(name);
+    if (missing) {
+      emulatorInfo[name] = { error: missing };
+      notes.push(
+        `emulator ${name}: not started, its suites are skipped: ${missing}`,
+      );
+      return;
+    }
     try {
       const launch = await LAUNCHERS[name]();
       const emu = await launch();
@@ -201,6 +268,11 @@ async function main() {
   let crashed = false;
   try {
     for (const runtime of runtimes) {
+      const skip = skippedRuntimes.get(runtime);
+      if (skip) {
+        console.log(`${runtime}: SKIPPED, not run: ${skip}`);
+        continue;
+      }
       const started = Date.now();
       const [cmd, args] = commandFor(runtime, files);
       const [code, output] = await run(cmd, args, env);

@@ -77,7 +77,7 @@ async function cmdVersion(
  * @returns name → version
  */
 export async function versions(): Promise<Record<string, string>> {
-  const nm = `${ROOT}/node_modules`;
+  const nm = `${ROOT}/tests/node_modules`;
   const bnm = `${ROOT}/bench/node_modules`;
   const [deno, node, bun, ceph] = await Promise.all([
     cmdVersion("deno", ["--version"], /deno (\S+)/),
@@ -93,7 +93,7 @@ export async function versions(): Promise<Record<string, string>> {
     "@aws-sdk/lib-storage": pkgVersion(`${bnm}/@aws-sdk/lib-storage`),
     "@azure/storage-blob": pkgVersion(`${bnm}/@azure/storage-blob`),
     "@google-cloud/storage": pkgVersion(`${bnm}/@google-cloud/storage`),
-    "aws4fetch": pkgVersion(`${nm}/aws4fetch`),
+    "aws4fetch": pkgVersion(`${ROOT}/node_modules/aws4fetch`),
     "fauxqs": pkgVersion(`${nm}/fauxqs`),
     "Ceph RGW": ceph,
     "Azurite": pkgVersion(`${nm}/azurite`),

@@ -8,6 +8,7 @@
 import { spawn } from "node:child_process";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { tsxImport } from "../../tests/_deps.ts";
 
 /** The marker before a child's result line. */
 export const RESULT_MARKER = "@@BENCH-RESULT@@";
@@ -41,7 +42,7 @@ export function commandFor(
 ): [string, string[]] {
   if (runtime === "deno") return ["deno", ["run", "-A", file, ...args]];
   if (runtime === "bun") return ["bun", [file, ...args]];
-  return ["node", ["--import", "tsx", file, ...args]];
+  return ["node", ["--import", tsxImport(), file, ...args]];
 }
 
 /** What a finished process left. */

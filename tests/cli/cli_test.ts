@@ -10,8 +10,12 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { main } from "../../src/cli/mod.ts";
 import { runtimeName, testTmp } from "../_env.ts";
+import { tsxImport } from "../_deps.ts";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
+const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(
+  /\/$/,
+  "",
+);
 
 function session() {
   const home = mkdtempSync(`${testTmp() ?? tmpdir()}/stowage-cli-`);
@@ -42,7 +46,11 @@ test("cli: flavor list, custom flavor registration, and its use", async () => {
   assert.equal(list.code, 0, list.err);
   const names = JSON.parse(list.out).map((f: { name: string }) => f.name);
   for (const n of ["local", "memory"]) assert.ok(names.includes(n));
-  const reg = await run("flavor", "register", `${ROOT}/examples/custom_flavor.ts`);
+  const reg = await run(
+    "flavor",
+    "register",
+    `${ROOT}/examples/custom_flavor.ts`,
+  );
   assert.equal(reg.code, 0, reg.err);
   assert.match(reg.out, /Registered flavor 'kv' \(kv:\/\/\)/);
   const cfg = JSON.parse(readFileSync(`${home}/config.json`, "utf8"));
@@ -51,7 +59,15 @@ test("cli: flavor list, custom flavor registration, and its use", async () => {
   const table = await run("flavor", "list");
   assert.match(table.out, /^kv\s+kv:\/\/\s+file:\/\//m);
   assert.equal(
-    (await run("artifact-store", "register", "kvs", "--flavor", "kv", "--path", "kv://b/p")).code,
+    (await run(
+      "artifact-store",
+      "register",
+      "kvs",
+      "--flavor",
+      "kv",
+      "--path",
+      "kv://b/p",
+    )).code,
     0,
   );
   writeFileSync(`${home}/in.txt`, "through the custom flavor");
@@ -77,7 +93,10 @@ test("cli: artifact-store register, list, describe (secrets masked), set-default
   );
   assert.equal(r.code, 0, r.err);
   const list = JSON.parse((await run("artifact-store", "list", "--json")).out);
-  assert.deepEqual(list.map((s: { name: string }) => s.name).sort(), ["default", "scratch"]);
+  assert.deepEqual(list.map((s: { name: string }) => s.name).sort(), [
+    "default",
+    "scratch",
+  ]);
   const d = await run("artifact-store", "describe", "scratch");
   assert.equal(d.code, 0, d.err);
   assert.match(d.out, /secretAccessKey: \*\*\*\*\*\*\*\*/);
@@ -99,7 +118,10 @@ test("cli: file commands over the default store, memory and local paths", async 
   writeFileSync(`${home}/big.bin`, data);
   writeFileSync(`${home}/a.txt`, "alpha");
   assert.equal((await run("cp", `${home}/big.bin`, "runs/1/")).code, 0);
-  assert.equal((await run("cp", `${home}/a.txt`, "runs/1/notes/a.txt")).code, 0);
+  assert.equal(
+    (await run("cp", `${home}/a.txt`, "runs/1/notes/a.txt")).code,
+    0,
+  );
   const ls = await run("ls", "runs/1");
   assert.deepEqual(ls.out.split("\n"), ["big.bin", "notes"]);
   const ll = await run("ls", "-l", "runs/1");
@@ -110,26 +132,50 @@ test("cli: file commands over the default store, memory and local paths", async 
   const cp = await run("cp", "-r", "runs", "memory://cli-files/copy", "--json");
   assert.equal(cp.code, 0, cp.err);
   assert.equal(JSON.parse(cp.out.split("\n").pop()!).files, 2);
-  assert.equal((await run("cp", "-r", "memory://cli-files/copy", "back")).code, 0);
+  assert.equal(
+    (await run("cp", "-r", "memory://cli-files/copy", "back")).code,
+    0,
+  );
   assert.deepEqual((await run("cat", "back/1/big.bin")).raw, data);
   const glob = await run("glob", "--json", "memory://cli-files/**/*.txt");
-  assert.deepEqual(JSON.parse(glob.out), ["memory://cli-files/copy/1/notes/a.txt"]);
+  assert.deepEqual(JSON.parse(glob.out), [
+    "memory://cli-files/copy/1/notes/a.txt",
+  ]);
   const tree = await run("tree", "runs");
-  assert.match(tree.out, /└── 1\/\n {4}├── notes\/\n {4}│ {3}└── a\.txt\n {4}└── big\.bin/);
+  assert.match(
+    tree.out,
+    /└── 1\/\n {4}├── notes\/\n {4}│ {3}└── a\.txt\n {4}└── big\.bin/,
+  );
   const st = JSON.parse((await run("stat", "--json", "runs/1/big.bin")).out);
   assert.equal(st.size, data.length);
-  assert.equal((await run("mv", "runs/1/notes/a.txt", "runs/moved.txt")).code, 0);
-  assert.equal(new TextDecoder().decode((await run("cat", "runs/moved.txt")).raw), "alpha");
-  assert.equal((await run("mv", "runs/moved.txt", "memory://cli-files/m.txt")).code, 0);
+  assert.equal(
+    (await run("mv", "runs/1/notes/a.txt", "runs/moved.txt")).code,
+    0,
+  );
+  assert.equal(
+    new TextDecoder().decode((await run("cat", "runs/moved.txt")).raw),
+    "alpha",
+  );
+  assert.equal(
+    (await run("mv", "runs/moved.txt", "memory://cli-files/m.txt")).code,
+    0,
+  );
   assert.equal((await run("cat", "runs/moved.txt")).code, 1);
   const exists = await run("cp", `${home}/a.txt`, "memory://cli-files/m.txt");
   assert.equal(exists.code, 1);
   assert.match(exists.err, /already exists: pass --force/);
-  assert.equal((await run("cp", "-f", `${home}/a.txt`, "memory://cli-files/m.txt")).code, 0);
+  assert.equal(
+    (await run("cp", "-f", `${home}/a.txt`, "memory://cli-files/m.txt")).code,
+    0,
+  );
   assert.equal((await run("rm", "runs")).code, 2);
   assert.equal((await run("rm", "-r", "runs", "back")).code, 0);
   assert.equal((await run("ls")).out, "");
-  assert.equal((await run("mkdir", "x/y")).code, 1, "mkdir without -p needs the parent");
+  assert.equal(
+    (await run("mkdir", "x/y")).code,
+    1,
+    "mkdir without -p needs the parent",
+  );
   assert.equal((await run("mkdir", "-p", "x/y")).code, 0);
 });
 
@@ -142,12 +188,24 @@ test("cli: bad input is one line and exit code 1 (2 for usage)", async () => {
       /Unknown flavor 'nope'/,
     ],
     [
-      ["artifact-store", "register", "s", "--flavor", "memory", "--path", "s3://b"],
+      [
+        "artifact-store",
+        "register",
+        "s",
+        "--flavor",
+        "memory",
+        "--path",
+        "s3://b",
+      ],
       1,
       /takes paths starting with 'memory:\/\/'/,
     ],
     [["ls", "nosuchstore:x"], 1, /No such file or directory/],
-    [["artifact-store", "describe", "nosuch"], 1, /No artifact store named 'nosuch'/],
+    [
+      ["artifact-store", "describe", "nosuch"],
+      1,
+      /No artifact store named 'nosuch'/,
+    ],
     [["cat", "../../etc/passwd"], 1, /outside the store root/],
     [["stat", "missing.txt"], 1, /No such file or directory/],
     [["lss"], 2, /Unknown command 'lss': did you mean 'ls'\?/],
@@ -155,7 +213,11 @@ test("cli: bad input is one line and exit code 1 (2 for usage)", async () => {
     [["ls", "--bogus"], 2, /Unknown option '--bogus'/],
   ];
   writeFileSync(`${home}/noflavor.ts`, "export const x = 1;\n");
-  cases.push([["flavor", "register", `${home}/noflavor.ts`], 1, /exports no flavor/]);
+  cases.push([
+    ["flavor", "register", `${home}/noflavor.ts`],
+    1,
+    /exports no flavor/,
+  ]);
   for (const [args, code, re] of cases) {
     const r = await run(...args);
     assert.equal(r.code, code, `${args.join(" ")}: ${r.err}`);
@@ -171,7 +233,7 @@ test("cli: serve answers over a real socket with its token", async () => {
     ? [process.execPath, ["run", "-A"]]
     : rt === "bun"
     ? [process.execPath, []]
-    : [process.execPath, ["--import", "tsx"]];
+    : [process.execPath, ["--import", tsxImport()]];
   const child = spawn(cmd, [
     ...pre,
     `${ROOT}/src/cli/mod.ts`,
@@ -188,7 +250,10 @@ test("cli: serve answers over a real socket with its token", async () => {
   try {
     const lines = await new Promise<string[]>((resolve, reject) => {
       let buf = "";
-      const timer = setTimeout(() => reject(new Error(`serve did not start: ${buf}`)), 30_000);
+      const timer = setTimeout(
+        () => reject(new Error(`serve did not start: ${buf}`)),
+        30_000,
+      );
       child.stdout.on("data", (d) => {
         buf += d;
         const ls = buf.split("\n");
@@ -200,9 +265,15 @@ test("cli: serve answers over a real socket with its token", async () => {
       child.stderr.on("data", (d) => (buf += d));
       child.on("exit", (c) => reject(new Error(`serve exited ${c}: ${buf}`)));
     });
-    assert.match(lines[0], /^Stowage serving .*\/local at http:\/\/127\.0\.0\.1:\d+$/);
+    assert.match(
+      lines[0],
+      /^Stowage serving .*\/local at http:\/\/127\.0\.0\.1:\d+$/,
+    );
     assert.equal(lines[1], "Token: tok-123");
-    assert.match(lines[2], /^curl -H "Authorization: Bearer tok-123" http:\/\/127\.0\.0\.1:\d+\//);
+    assert.match(
+      lines[2],
+      /^curl -H "Authorization: Bearer tok-123" http:\/\/127\.0\.0\.1:\d+\//,
+    );
     const url = lines[0].split(" at ")[1];
     const put = await fetch(`${url}/files/hello.txt`, {
       method: "PUT",

@@ -197,6 +197,7 @@ export async function startAzurite(): Promise<Emulator> {
   const root = projectRoot();
   const main = join(
     root,
+    "tests",
     "node_modules",
     "azurite",
     "dist",
@@ -208,7 +209,7 @@ export async function startAzurite(): Promise<Emulator> {
     await access(main);
   } catch {
     throw new EmulatorUnavailableError(
-      `Azurite not found at ${main}; run \`npm install\` in ${root} ` +
+      `Azurite not found at ${main}; run \`npm ci\` in ${root}/tests ` +
         "(devDependency azurite@3.35.0)",
     );
   }

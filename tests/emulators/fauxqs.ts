@@ -61,13 +61,13 @@ function hereDir(): string {
 export async function startFauxqs(): Promise<Emulator> {
   const here = hereDir();
   const server = join(here, "fauxqs_server.mjs");
-  const pkg = join(here, "..", "..", "node_modules", "fauxqs", "package.json");
+  const pkg = join(here, "..", "node_modules", "fauxqs", "package.json");
   try {
     await access(pkg);
   } catch {
     throw new EmulatorUnavailableError(
-      `fauxqs is not installed (no ${pkg}); run \`npm install\` in the ` +
-        "project root (devDependency fauxqs@1.9.2)",
+      `fauxqs is not installed (no ${pkg}); run \`npm ci\` in tests/ ` +
+        "(devDependency fauxqs@1.9.2; `deno task test` does it)",
     );
   }
 

@@ -64,6 +64,7 @@ export async function startGcs(): Promise<Emulator> {
   const server = join(root, "tests", "emulators", "gcs_server.cjs");
   const storage = join(
     root,
+    "tests",
     "node_modules",
     "firebase-tools",
     "lib",
@@ -75,7 +76,7 @@ export async function startGcs(): Promise<Emulator> {
     await access(storage);
   } catch {
     throw new EmulatorUnavailableError(
-      `firebase-tools not found at ${storage}; run \`npm install\` in ${root} ` +
+      `firebase-tools not found at ${storage}; run \`npm ci\` in ${root}/tests ` +
         "(devDependency firebase-tools@15.34.2, --ignore-scripts is enough)",
     );
   }

@@ -42,6 +42,7 @@ const projectId = process.env.STOWAGE_GCS_PROJECT || "demo-stowage";
 const root = path.resolve(__dirname, "..", "..");
 const storageDir = path.join(
   root,
+  "tests",
   "node_modules",
   "firebase-tools",
   "lib",

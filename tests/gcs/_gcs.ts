@@ -83,7 +83,10 @@ export interface FixtureSetup {
 
 /** Starts the fixture with a fresh service account (auth required). */
 export async function fixtureSetup(
-  options: { tokenLifetime?: (n: number) => number; rewriteBytesPerCall?: number } = {},
+  options: {
+    tokenLifetime?: (n: number) => number;
+    rewriteBytesPerCall?: number;
+  } = {},
 ): Promise<FixtureSetup> {
   const sa = await makeServiceAccount();
   const fixture = await startFixture({

@@ -32,7 +32,10 @@ const none = () => undefined;
 
 test("gcp config: the schema checks every field with a message that says what to fix", async () => {
   const bad = async (cfg: Record<string, unknown>, re: RegExp) => {
-    const r = await gcsConfigSchema["~standard"].validate({ path: "gs://b", ...cfg });
+    const r = await gcsConfigSchema["~standard"].validate({
+      path: "gs://b",
+      ...cfg,
+    });
     assert.ok(r.issues, JSON.stringify(cfg));
     assert.match(r.issues!.map((i) => i.message).join("; "), re);
   };
@@ -52,9 +55,18 @@ test("gcp config: the schema checks every field with a message that says what to
   });
   assert.ok(!ok.issues);
   assert.equal((ok as { value: { path: string } }).value.path, "gs://b/p");
-  assert.throws(() => new GcsArtifactStore({ path: "gs://b", partSize: 1000 }), ConfigError);
-  assert.throws(() => new GcsArtifactStore({ path: "gs://" }), /names no bucket/);
-  await assert.rejects(validateConfig(gcsFlavor, { path: "s3://b" }), /'gs:\/\/'/);
+  assert.throws(
+    () => new GcsArtifactStore({ path: "gs://b", partSize: 1000 }),
+    ConfigError,
+  );
+  assert.throws(
+    () => new GcsArtifactStore({ path: "gs://" }),
+    /names no bucket/,
+  );
+  await assert.rejects(
+    validateConfig(gcsFlavor, { path: "s3://b" }),
+    /'gs:\/\/'/,
+  );
 });
 
 test("gcp registry: the flavor is listed without loading, and loads for gs:// on first use", async () => {
@@ -90,7 +102,11 @@ test("gcp credentials: the order — emulator host, anonymous, token, key, env f
   });
   assert.equal(a.endpoint, "https://gcs.local:4443");
   // …but an explicit endpoint wins over the variable, and credentials apply again.
-  a = resolveGcsAuth({ path: "gs://b", endpoint: "http://127.0.0.1:1", credentials: sa }, {
+  a = resolveGcsAuth({
+    path: "gs://b",
+    endpoint: "http://127.0.0.1:1",
+    credentials: sa,
+  }, {
     env: env({ STORAGE_EMULATOR_HOST: "localhost:9023" }),
   });
   assert.deepEqual([a.source, a.endpoint, a.maySign], [
@@ -98,11 +114,18 @@ test("gcp credentials: the order — emulator host, anonymous, token, key, env f
     "http://127.0.0.1:1",
     true,
   ]);
-  a = resolveGcsAuth({ path: "gs://b", anonymous: true, credentials: sa }, { env: none });
+  a = resolveGcsAuth({ path: "gs://b", anonymous: true, credentials: sa }, {
+    env: none,
+  });
   assert.equal(a.source, "anonymous");
-  a = resolveGcsAuth({ path: "gs://b", accessToken: "ya29.x", credentials: sa }, { env: none });
+  a = resolveGcsAuth(
+    { path: "gs://b", accessToken: "ya29.x", credentials: sa },
+    { env: none },
+  );
   assert.deepEqual([a.source, await a.token()], ["access-token", "ya29.x"]);
-  a = resolveGcsAuth({ path: "gs://b", credentials: JSON.stringify(sa) }, { env: none });
+  a = resolveGcsAuth({ path: "gs://b", credentials: JSON.stringify(sa) }, {
+    env: none,
+  });
   assert.equal(a.source, "service-account");
   assert.equal((await a.signingKey())?.clientEmail, sa.client_email);
   a = resolveGcsAuth({ path: "gs://b" }, {
@@ -110,18 +133,25 @@ test("gcp credentials: the order — emulator host, anonymous, token, key, env f
   });
   assert.deepEqual([a.source, a.maySign], ["key-file", true]);
   // A custom endpoint with no credentials anywhere: anonymous (an emulator).
-  a = resolveGcsAuth({ path: "gs://b", endpoint: "http://127.0.0.1:4443" }, { env: none });
+  a = resolveGcsAuth({ path: "gs://b", endpoint: "http://127.0.0.1:4443" }, {
+    env: none,
+  });
   assert.equal(a.source, "anonymous");
   assert.equal(a.customEndpoint, true);
   // Nothing at all on Google's endpoint: gcloud's file, then the metadata server, else a clear error.
   a = resolveGcsAuth({ path: "gs://b" }, {
-    env: env({ CLOUDSDK_CONFIG: "/nonexistent-stowage", GCE_METADATA_HOST: "127.0.0.1:1" }),
+    env: env({
+      CLOUDSDK_CONFIG: "/nonexistent-stowage",
+      GCE_METADATA_HOST: "127.0.0.1:1",
+    }),
     retry: { maxRetries: 0 },
   });
   assert.equal(a.source, "application-default");
   await assert.rejects(
     a.token(),
-    (e: Error) => e instanceof AuthenticationError && /No Google credentials found/.test(e.message),
+    (e: Error) =>
+      e instanceof AuthenticationError &&
+      /No Google credentials found/.test(e.message),
   );
 });
 
@@ -136,11 +166,17 @@ test("gcp credentials: key files are checked, with messages naming what is wrong
     /'external_account'.*does not support/,
   );
   assert.throws(
-    () => new GcsArtifactStore({ path: "gs://b", credentials: '{"type":"service_account"}' }),
+    () =>
+      new GcsArtifactStore({
+        path: "gs://b",
+        credentials: '{"type":"service_account"}',
+      }),
     ConfigError,
   );
   await assert.rejects(
-    importPrivateKey("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----"),
+    importPrivateKey(
+      "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----",
+    ),
     ConfigError,
   );
   assert.equal(normalizeEndpoint("127.0.0.1:9023"), "http://127.0.0.1:9023");
@@ -152,7 +188,10 @@ test("gcp credentials: key files are checked, with messages naming what is wrong
 
 test("gcp credentials: a PKCS#1 key (BEGIN RSA PRIVATE KEY) is imported too", async () => {
   const sa = await makeServiceAccount();
-  const pkcs1 = createPrivateKey(sa.privateKeyPem).export({ type: "pkcs1", format: "pem" })
+  const pkcs1 = createPrivateKey(sa.privateKeyPem).export({
+    type: "pkcs1",
+    format: "pem",
+  })
     .toString();
   assert.match(pkcs1, /BEGIN RSA PRIVATE KEY/);
   const key = await importPrivateKey(pkcs1);
@@ -197,8 +236,14 @@ test("gcp errors: statuses and reasons map to typed errors, retryable where a re
   assert.ok(auth instanceof AuthenticationError);
   assert.match(auth.message, /Invalid Credentials/);
   assert.ok(map(403) instanceof PermissionDeniedError && !map(403).retryable);
-  assert.ok(map(403, '{"error":{"code":403,"errors":[{"reason":"rateLimitExceeded"}]}}').retryable);
-  assert.ok(map(429).retryable && map(500).retryable && map(503).retryable && map(408).retryable);
+  assert.ok(
+    map(403, '{"error":{"code":403,"errors":[{"reason":"rateLimitExceeded"}]}}')
+      .retryable,
+  );
+  assert.ok(
+    map(429).retryable && map(500).retryable && map(503).retryable &&
+      map(408).retryable,
+  );
   assert.ok(!map(400).retryable);
   assert.ok(
     map(
@@ -206,7 +251,10 @@ test("gcp errors: statuses and reasons map to typed errors, retryable where a re
       '{"error":{"code":400,"message":"Provided CRC32C \\"AAAAAA==\\" doesn\'t match calculated CRC32C"}}',
     ).retryable,
   );
-  const xml = map(403, "<Error><Code>AccessDenied</Code><Message>No access</Message></Error>");
+  const xml = map(
+    403,
+    "<Error><Code>AccessDenied</Code><Message>No access</Message></Error>",
+  );
   assert.match(xml.message, /AccessDenied: No access/);
 });
 
@@ -217,7 +265,13 @@ test("gcp batch answers: per-key statuses by Content-ID, unmentioned keys counte
     `--${b}\r\nContent-Type: application/http\r\nContent-ID: <response-item1>\r\n\r\n` +
     `HTTP/1.1 204 No Content\r\n\r\n\r\n--${b}--\r\n`;
   const r = parseBatchResponse(text, b, ["a", "b", "c"]);
-  assert.deepEqual(r.map((x) => [x.key, x.status]).sort(), [["a", 204], ["b", 404], ["c", 503]]);
-  assert.equal(parseGoogHash("crc32c=yZRlqg==,md5=XrY7u+Ae7tCTyyK7j1rNww=="), 0xc99465aa);
+  assert.deepEqual(r.map((x) => [x.key, x.status]).sort(), [["a", 204], [
+    "b",
+    404,
+  ], ["c", 503]]);
+  assert.equal(
+    parseGoogHash("crc32c=yZRlqg==,md5=XrY7u+Ae7tCTyyK7j1rNww=="),
+    0xc99465aa,
+  );
   assert.equal(parseGoogHash("md5=XrY7u+Ae7tCTyyK7j1rNww=="), undefined);
 });

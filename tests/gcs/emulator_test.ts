@@ -34,7 +34,10 @@ t(
     const dummy = JSON.parse(
       await readFile(
         fileURLToPath(
-          new URL("../fixtures/gcs/test_service_account.not-a-test.json", import.meta.url),
+          new URL(
+            "../fixtures/gcs/test_service_account.not-a-test.json",
+            import.meta.url,
+          ),
         ),
         "utf8",
       ),
@@ -51,7 +54,11 @@ t(
       delete process.env.STORAGE_EMULATOR_HOST;
     }
     assert.equal(store.flavor, "gcp");
-    assert.equal(store.capabilities.presign, false, "anonymous: no signing key");
+    assert.equal(
+      store.capabilities.presign,
+      false,
+      "anonymous: no signing key",
+    );
     await putText(store, `${path}/hello.txt`, "hello");
     assert.equal(await getText(fromUri, `${path}/hello.txt`), "hello");
     assert.equal(fromUri.flavor, "gcp");
@@ -72,9 +79,16 @@ t(
       }?alt=media`,
       { headers: { Range: "bytes=150-200" } },
     );
-    assert.equal(raw.status, 200, "the emulator ignores the unsatisfiable range");
+    assert.equal(
+      raw.status,
+      200,
+      "the emulator ignores the unsatisfiable range",
+    );
     assert.equal((await raw.arrayBuffer()).byteLength, 100);
-    assert.equal((await getBytes(store, p, { start: 150, end: 200 })).length, 0);
+    assert.equal(
+      (await getBytes(store, p, { start: 150, end: 200 })).length,
+      0,
+    );
     assert.equal((await getBytes(store, p, { start: 100 })).length, 0);
     assert.deepEqual(
       await getBytes(store, p, { start: 90, end: 500 }),
@@ -106,7 +120,11 @@ t(
   "rename without objects.move falls back to rewrite + delete and says so in capabilities",
   async () => {
     const store = new GcsArtifactStore(emulatorConfig(emu!, "rename"));
-    assert.equal(store.capabilities.atomicRename, true, "until the service says otherwise");
+    assert.equal(
+      store.capabilities.atomicRename,
+      true,
+      "until the service says otherwise",
+    );
     await putText(store, `${store.path}/a.txt`, "A");
     await store.rename(`${store.path}/a.txt`, `${store.path}/b/c.txt`);
     assert.equal(await getText(store, `${store.path}/b/c.txt`), "A");
@@ -118,7 +136,9 @@ t(
 t(
   "a chunked write (the emulator finalizes sessions on the first chunk) fails with a clear error and leaves nothing",
   async () => {
-    const store = new GcsArtifactStore(emulatorConfig(emu!, "chunks", { partSize: 256 * 1024 }));
+    const store = new GcsArtifactStore(
+      emulatorConfig(emu!, "chunks", { partSize: 256 * 1024 }),
+    );
     const p = `${store.path}/chunked.bin`;
     await assert.rejects(
       putBytes(store, p, patternBytes(MiB, 2), "wb", 128 * 1024),
@@ -141,13 +161,18 @@ t(
       faults++;
       return faults % 2
         ? Promise.resolve(
-          new Response('{"error":{"code":503,"message":"injected"}}', { status: 503 }),
+          new Response('{"error":{"code":503,"message":"injected"}}', {
+            status: 503,
+          }),
         )
         : Promise.reject(new TypeError("connection reset (injected)"));
     });
     // "always": unconditional writes are retried too (gcsfs's behaviour).
     const store = new GcsArtifactStore(
-      emulatorConfig(emu!, "faults", { fetch: fetchFn, retryStrategy: "always" }),
+      emulatorConfig(emu!, "faults", {
+        fetch: fetchFn,
+        retryStrategy: "always",
+      }),
     );
     const d = store.path;
     const data = patternBytes(300_000, 5);
@@ -172,15 +197,22 @@ t(
       if (fail && init?.method === "POST" && url.includes("/upload/")) {
         fail = false;
         return Promise.resolve(
-          new Response('{"error":{"code":503,"message":"injected"}}', { status: 503 }),
+          new Response('{"error":{"code":503,"message":"injected"}}', {
+            status: 503,
+          }),
         );
       }
       return undefined;
     });
-    const store = new GcsArtifactStore(emulatorConfig(emu!, "noretry", { fetch: fetchFn }));
+    const store = new GcsArtifactStore(
+      emulatorConfig(emu!, "noretry", { fetch: fetchFn }),
+    );
     const p = `${store.path}/w.txt`;
     const err = await putText(store, p, "data").then(() => null, (x) => x);
-    assert.ok(err instanceof ArtifactStoreError && err.status === 503 && err.retryable, `${err}`);
+    assert.ok(
+      err instanceof ArtifactStoreError && err.status === 503 && err.retryable,
+      `${err}`,
+    );
     await assert.rejects(store.stat(p), FileNotFoundError);
     await putText(store, p, "data"); // the caller may simply write again
     assert.equal(await getText(store, p), "data");
@@ -202,7 +234,9 @@ t(
         return r;
       });
     });
-    const store = new GcsArtifactStore(emulatorConfig(emu!, "cut", { fetch: fetchFn }));
+    const store = new GcsArtifactStore(
+      emulatorConfig(emu!, "cut", { fetch: fetchFn }),
+    );
     const data = patternBytes(2 * MiB + 3, 6);
     await putBytes(store, `${store.path}/big.bin`, data);
     assert.deepEqual(await getBytes(store, `${store.path}/big.bin`), data);
@@ -210,32 +244,37 @@ t(
   },
 );
 
-t("a corrupted body is caught by the CRC32C check: an error, not wrong bytes", async () => {
-  let corrupt = false;
-  const fetchFn = wrapFetch((url, init, real) =>
-    corrupt && url.includes("alt=media")
-      ? real(url, init).then((r) => corruptBody(r, 12_345))
-      : undefined
-  );
-  const store = new GcsArtifactStore(emulatorConfig(emu!, "corrupt", { fetch: fetchFn }));
-  const p = `${store.path}/c.bin`;
-  await putBytes(store, p, patternBytes(100_000, 9));
-  corrupt = true;
-  const err = await getBytes(store, p).then(() => null, (x) => x);
-  assert.ok(err instanceof ArtifactStoreError, `${err}`);
-  assert.match(err.message, /corrupt.*CRC32C/);
-  assert.equal(err.flavor, "gcp");
-  // With the check off, the damaged bytes come through (what the check prevents).
-  const unchecked = new GcsArtifactStore({
-    ...emulatorConfig(emu!, "corrupt2", { fetch: fetchFn }),
-    checksum: false,
-  });
-  const q = `${unchecked.path}/c.bin`;
-  corrupt = false;
-  await putBytes(unchecked, q, patternBytes(100_000, 9));
-  corrupt = true;
-  assert.notDeepEqual(await getBytes(unchecked, q), patternBytes(100_000, 9));
-});
+t(
+  "a corrupted body is caught by the CRC32C check: an error, not wrong bytes",
+  async () => {
+    let corrupt = false;
+    const fetchFn = wrapFetch((url, init, real) =>
+      corrupt && url.includes("alt=media")
+        ? real(url, init).then((r) => corruptBody(r, 12_345))
+        : undefined
+    );
+    const store = new GcsArtifactStore(
+      emulatorConfig(emu!, "corrupt", { fetch: fetchFn }),
+    );
+    const p = `${store.path}/c.bin`;
+    await putBytes(store, p, patternBytes(100_000, 9));
+    corrupt = true;
+    const err = await getBytes(store, p).then(() => null, (x) => x);
+    assert.ok(err instanceof ArtifactStoreError, `${err}`);
+    assert.match(err.message, /corrupt.*CRC32C/);
+    assert.equal(err.flavor, "gcp");
+    // With the check off, the damaged bytes come through (what the check prevents).
+    const unchecked = new GcsArtifactStore({
+      ...emulatorConfig(emu!, "corrupt2", { fetch: fetchFn }),
+      checksum: false,
+    });
+    const q = `${unchecked.path}/c.bin`;
+    corrupt = false;
+    await putBytes(unchecked, q, patternBytes(100_000, 9));
+    corrupt = true;
+    assert.notDeepEqual(await getBytes(unchecked, q), patternBytes(100_000, 9));
+  },
+);
 
 t("retries stop at the limit with the last typed error", async () => {
   let calls = 0;

@@ -67,7 +67,11 @@ export interface FixtureOptions {
   /** The service account whose JWTs and signed URLs are accepted. */
   serviceAccount?: { clientEmail: string; publicKey: CryptoKey };
   /** User credentials accepted by the refresh-token grant. */
-  authorizedUser?: { clientId: string; clientSecret: string; refreshToken: string };
+  authorizedUser?: {
+    clientId: string;
+    clientSecret: string;
+    refreshToken: string;
+  };
   /** Require a valid bearer token on the JSON API (default true when a service account is given). */
   requireAuth?: boolean;
   /** Lifetime in seconds of the n-th issued token (1-based; default 3600). */
@@ -116,7 +120,9 @@ export interface GcsFixture {
   /** Drops every queued instruction. */
   clearInstructions(): void;
   /** Runs before each chunk PUT is stored; return bytes to keep and a fault to answer with. */
-  onChunk?: (info: { session: string; start: number; length: number; final: boolean }) =>
+  onChunk?: (
+    info: { session: string; start: number; length: number; final: boolean },
+  ) =>
     | { keep: number; fault: "reset" | 503 }
     | undefined;
   /** Writes an object directly (another writer, out of band). */
@@ -142,13 +148,27 @@ function sendJson(
   res.end(text);
 }
 
-function apiError(res: ServerResponse, status: number, message: string, reason: string): void {
+function apiError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  reason: string,
+): void {
   sendJson(res, status, {
-    error: { code: status, message, errors: [{ message, domain: "global", reason }] },
+    error: {
+      code: status,
+      message,
+      errors: [{ message, domain: "global", reason }],
+    },
   });
 }
 
-function xmlError(res: ServerResponse, status: number, code: string, message: string): void {
+function xmlError(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+): void {
   const text =
     `<?xml version='1.0' encoding='UTF-8'?><Error><Code>${code}</Code><Message>${message}</Message></Error>`;
   res.writeHead(status, {
@@ -189,12 +209,16 @@ function byteCompare(a: string, b: string): number {
 
 function hexToBytes(hex: string): Uint8Array {
   const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  for (let i = 0; i < out.length; i++) {
+    out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  }
   return out;
 }
 
 function b64urlDecode(s: string): Uint8Array {
-  return new Uint8Array(Buffer.from(s.replace(/-/g, "+").replace(/_/g, "/"), "base64"));
+  return new Uint8Array(
+    Buffer.from(s.replace(/-/g, "+").replace(/_/g, "/"), "base64"),
+  );
 }
 
 /** RFC 3986 strict encoding (V4 canonical query). */
@@ -212,7 +236,9 @@ const RSA = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" } as const;
  *
  * @param options accepted credentials, token lifetimes, rewrite step
  */
-export async function startFixture(options: FixtureOptions = {}): Promise<GcsFixture> {
+export async function startFixture(
+  options: FixtureOptions = {},
+): Promise<GcsFixture> {
   const buckets = new Map<string, Map<string, FixtureObject>>();
   const sessions = new Map<string, Session>();
   const tokens = new Map<string, number>(); // token → expiry (ms)
@@ -279,7 +305,9 @@ export async function startFixture(options: FixtureOptions = {}): Promise<GcsFix
     if (notMatch !== null && notMatch !== undefined) {
       if (notMatch === "0") {
         if (!current) return true;
-      } else if (current && String(current.generation) === notMatch) return true;
+      } else if (current && String(current.generation) === notMatch) {
+        return true;
+      }
     }
     return false;
   };
@@ -322,7 +350,11 @@ export async function startFixture(options: FixtureOptions = {}): Promise<GcsFix
     return exp !== undefined && exp > Date.now();
   };
 
-  const issueToken = (): { access_token: string; expires_in: number; token_type: string } => {
+  const issueToken = (): {
+    access_token: string;
+    expires_in: number;
+    token_type: string;
+  } => {
     const n = ++stats.tokensIssued;
     const lifetime = options.tokenLifetime?.(n) ?? 3600;
     const token = `fixture-token-${n}-${Math.random().toString(36).slice(2)}`;
@@ -355,7 +387,9 @@ export async function startFixture(options: FixtureOptions = {}): Promise<GcsFix
     const now = Math.floor(Date.now() / 1000);
     if (claims.iss !== sa.clientEmail) return "wrong issuer";
     if (claims.aud !== `${endpoint}/token`) return "wrong audience";
-    if (typeof claims.scope !== "string" || !claims.scope.includes("devstorage")) {
+    if (
+      typeof claims.scope !== "string" || !claims.scope.includes("devstorage")
+    ) {
       return "no storage scope";
     }
     const iat = Number(claims.iat), exp = Number(claims.exp);
@@ -366,13 +400,18 @@ export async function startFixture(options: FixtureOptions = {}): Promise<GcsFix
   };
 
   const handleToken = async (req: IncomingMessage, res: ServerResponse) => {
-    const form = new URLSearchParams(new TextDecoder().decode(await readBody(req)));
+    const form = new URLSearchParams(
+      new TextDecoder().decode(await readBody(req)),
+    );
     const grant = form.get("grant_type");
     if (grant === "urn:ietf:params:oauth:grant-type:jwt-bearer") {
       const problem = await verifyJwt(form.get("assertion") ?? "");
       if (problem) {
         stats.jwtRejected++;
-        return sendJson(res, 400, { error: "invalid_grant", error_description: problem });
+        return sendJson(res, 400, {
+          error: "invalid_grant",
+          error_description: problem,
+        });
       }
       return sendJson(res, 200, issueToken());
     }
@@ -383,20 +422,31 @@ export async function startFixture(options: FixtureOptions = {}): Promise<GcsFix
         form.get("client_secret") !== u.clientSecret ||
         form.get("refresh_token") !== u.refreshToken
       ) {
-        return sendJson(res, 400, { error: "invalid_grant", error_description: "Bad Request" });
+        return sendJson(res, 400, {
+          error: "invalid_grant",
+          error_description: "Bad Request",
+        });
       }
       return sendJson(res, 200, issueToken());
     }
-    sendJson(res, 400, { error: "unsupported_grant_type", error_description: `grant '${grant}'` });
+    sendJson(res, 400, {
+      error: "unsupported_grant_type",
+      error_description: `grant '${grant}'`,
+    });
   };
 
   // ---------------------------------------------------------------- V4 signed URLs
 
-  const verifySigned = async (req: IncomingMessage, url: URL): Promise<string | null> => {
+  const verifySigned = async (
+    req: IncomingMessage,
+    url: URL,
+  ): Promise<string | null> => {
     const sa = options.serviceAccount;
     if (!sa) return "no service account configured";
     const q = url.searchParams;
-    if (q.get("X-Goog-Algorithm") !== "GOOG4-RSA-SHA256") return "unsupported algorithm";
+    if (q.get("X-Goog-Algorithm") !== "GOOG4-RSA-SHA256") {
+      return "unsupported algorithm";
+    }
     const cred = q.get("X-Goog-Credential") ?? "";
     const [email, date, region, service, term] = cred.split("/");
     if (
@@ -421,7 +471,9 @@ export async function startFixture(options: FixtureOptions = {}): Promise<GcsFix
       return `${h}:${value.trim().replace(/[ \t]+/g, " ")}\n`;
     }).join("");
     const pairs: [string, string][] = [];
-    for (const [k, val] of q) if (k !== "X-Goog-Signature") pairs.push([strict(k), strict(val)]);
+    for (const [k, val] of q) {
+      if (k !== "X-Goog-Signature") pairs.push([strict(k), strict(val)]);
+    }
     pairs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     const rawPath = (req.url ?? "/").split("?")[0];
     const canonical = [
@@ -433,11 +485,18 @@ export async function startFixture(options: FixtureOptions = {}): Promise<GcsFix
       String(req.headers["x-goog-content-sha256"] ?? "UNSIGNED-PAYLOAD"),
     ].join("\n");
     const hash = createHash("sha256").update(canonical).digest("hex");
-    const toSign = ["GOOG4-RSA-SHA256", stamp, `${date}/auto/storage/goog4_request`, hash].join(
+    const toSign = [
+      "GOOG4-RSA-SHA256",
+      stamp,
+      `${date}/auto/storage/goog4_request`,
+      hash,
+    ].join(
       "\n",
     );
     const sig = q.get("X-Goog-Signature") ?? "";
-    if (!/^[0-9a-f]+$/.test(sig) || sig.length % 2) return "bad signature encoding";
+    if (!/^[0-9a-f]+$/.test(sig) || sig.length % 2) {
+      return "bad signature encoding";
+    }
     const ok = await crypto.subtle.verify(
       RSA,
       sa.publicKey,
@@ -449,14 +508,23 @@ export async function startFixture(options: FixtureOptions = {}): Promise<GcsFix
       : "The request signature we calculated does not match the signature you provided.";
   };
 
-  const handleXml = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+  const handleXml = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+  ) => {
     stats.signedRequests++;
     const problem = await verifySigned(req, url);
     if (problem) {
       stats.signedRejected++;
       await readBody(req);
       if (problem === "expired") {
-        return xmlError(res, 400, "ExpiredToken", "Invalid argument: the URL expired.");
+        return xmlError(
+          res,
+          400,
+          "ExpiredToken",
+          "Invalid argument: the URL expired.",
+        );
       }
       return xmlError(res, 403, "SignatureDoesNotMatch", problem);
     }
@@ -466,12 +534,27 @@ export async function startFixture(options: FixtureOptions = {}): Promise<GcsFix
     const o = bucket(b).get(name);
     if (req.method === "PUT") {
       const data = await readBody(req);
-      const created = store(b, name, data, String(req.headers["content-type"] ?? ""));
-      res.writeHead(200, { "x-goog-generation": String(created.generation), "Content-Length": 0 });
+      const created = store(
+        b,
+        name,
+        data,
+        String(req.headers["content-type"] ?? ""),
+      );
+      res.writeHead(200, {
+        "x-goog-generation": String(created.generation),
+        "Content-Length": 0,
+      });
       return res.end();
     }
     await readBody(req);
-    if (!o) return xmlError(res, 404, "NoSuchKey", "The specified key does not exist.");
+    if (!o) {
+      return xmlError(
+        res,
+        404,
+        "NoSuchKey",
+        "The specified key does not exist.",
+      );
+    }
     if (req.method === "DELETE") {
       bucket(b).delete(name);
       res.writeHead(204);
@@ -511,15 +594,22 @@ export async function startFixture(options: FixtureOptions = {}): Promise<GcsFix
     };
     if (range) {
       const m = /^bytes=(\d*)-(\d*)$/.exec(range);
-      if (!m || (m[1] === "" && m[2] === "")) return apiError(res, 400, "Bad range", "invalid");
+      if (!m || (m[1] === "" && m[2] === "")) {
+        return apiError(res, 400, "Bad range", "invalid");
+      }
       if (m[1] === "") {
         start = Math.max(0, size - Number(m[2]));
       } else {
         start = Number(m[1]);
         if (m[2] !== "") end = Math.min(end, Number(m[2]));
       }
-      if (start >= size || (m[2] !== "" && m[1] !== "" && Number(m[2]) < start)) {
-        res.writeHead(416, { "Content-Range": `bytes */${size}`, "Content-Length": 0 });
+      if (
+        start >= size || (m[2] !== "" && m[1] !== "" && Number(m[2]) < start)
+      ) {
+        res.writeHead(416, {
+          "Content-Range": `bytes */${size}`,
+          "Content-Length": 0,
+        });
         return res.end();
       }
       status = 206;
@@ -528,7 +618,10 @@ export async function startFixture(options: FixtureOptions = {}): Promise<GcsFix
     const body = o.data.subarray(start, end + 1);
     headers["Content-Length"] = body.length;
     res.writeHead(status, headers);
-    if (fault === "return-broken-stream" || fault === "return-broken-stream-after-256K") {
+    if (
+      fault === "return-broken-stream" ||
+      fault === "return-broken-stream-after-256K"
+    ) {
       const cut = fault === "return-broken-stream"
         ? Math.floor(body.length / 2)
         : Math.min(256 * KiB, body.length - 1);
@@ -541,10 +634,17 @@ export async function startFixture(options: FixtureOptions = {}): Promise<GcsFix
     res.end(Buffer.from(body));
   };
 
-  const handleList = (res: ServerResponse, bucketName: string, q: URLSearchParams) => {
+  const handleList = (
+    res: ServerResponse,
+    bucketName: string,
+    q: URLSearchParams,
+  ) => {
     const prefix = q.get("prefix") ?? "";
     const delimiter = q.get("delimiter") ?? "";
-    const max = Math.min(1000, Math.max(1, Number(q.get("maxResults") ?? 1000)));
+    const max = Math.min(
+      1000,
+      Math.max(1, Number(q.get("maxResults") ?? 1000)),
+    );
     const token = q.get("pageToken");
     let after = "";
     if (token) {
@@ -563,7 +663,10 @@ export async function startFixture(options: FixtureOptions = {}): Promise<GcsFix
     let more = false;
     for (const n of names) {
       if (after && byteCompare(n, after) <= 0) continue;
-      if (after.endsWith(delimiter || "\u0000") && delimiter && n.startsWith(after)) continue;
+      if (
+        after.endsWith(delimiter || "\u0000") && delimiter &&
+        n.startsWith(after)
+      ) continue;
       let entry = n;
       let isPrefix = false;
       if (delimiter) {
@@ -585,7 +688,10 @@ export async function startFixture(options: FixtureOptions = {}): Promise<GcsFix
     const body: Record<string, unknown> = { kind: "storage#objects" };
     if (items.length) body.items = items;
     if (prefixes.length) body.prefixes = prefixes;
-    if (more) body.nextPageToken = Buffer.from(JSON.stringify({ after: last })).toString("base64");
+    if (more) {
+      body.nextPageToken = Buffer.from(JSON.stringify({ after: last }))
+        .toString("base64");
+    }
     sendJson(res, 200, body);
   };
 
@@ -597,15 +703,25 @@ export async function startFixture(options: FixtureOptions = {}): Promise<GcsFix
     const delim = Buffer.from(`--${boundary}`);
     const p1 = buf.indexOf(delim);
     const p2 = buf.indexOf(delim, p1 + delim.length);
-    const p3 = buf.indexOf(Buffer.from(`\r\n--${boundary}--`), p2 + delim.length);
+    const p3 = buf.indexOf(
+      Buffer.from(`\r\n--${boundary}--`),
+      p2 + delim.length,
+    );
     if (p1 < 0 || p2 < 0 || p3 < 0) return null;
     const h1 = buf.indexOf("\r\n\r\n", p1);
     const h2 = buf.indexOf("\r\n\r\n", p2);
     if (h1 < 0 || h2 < 0) return null;
-    return { meta: body.subarray(h1 + 4, p2 - 2), media: body.subarray(h2 + 4, p3) };
+    return {
+      meta: body.subarray(h1 + 4, p2 - 2),
+      media: body.subarray(h2 + 4, p3),
+    };
   };
 
-  const finalizeSession = (res: ServerResponse, s: Session, hash: string | undefined) => {
+  const finalizeSession = (
+    res: ServerResponse,
+    s: Session,
+    hash: string | undefined,
+  ) => {
     const data = Buffer.concat(s.chunks.map((c) => Buffer.from(c)));
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     const crc = /crc32c=([^,\s]+)/.exec(hash ?? "")?.[1];
@@ -632,7 +748,9 @@ export async function startFixture(options: FixtureOptions = {}): Promise<GcsFix
   ) => {
     const body = await readBody(req);
     if (s.cancelled) return apiError(res, 404, "No such upload", "notFound");
-    if (s.finalized) return sendJson(res, 200, objectJson(s.bucket, s.finalized));
+    if (s.finalized) {
+      return sendJson(res, 200, objectJson(s.bucket, s.finalized));
+    }
     const cr = String(req.headers["content-range"] ?? "");
     const status = /^bytes \*\/(\d+|\*)$/.exec(cr);
     const range = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(cr);
@@ -641,20 +759,33 @@ export async function startFixture(options: FixtureOptions = {}): Promise<GcsFix
       string
     > => (s.persisted > 0 ? { Range: `bytes=0-${s.persisted - 1}` } : {});
     if (status) {
-      if (body.length) return apiError(res, 400, "A status query has no body", "invalid");
+      if (body.length) {
+        return apiError(res, 400, "A status query has no body", "invalid");
+      }
       if (status[1] !== "*" && Number(status[1]) === s.persisted) {
-        return finalizeSession(res, s, req.headers["x-goog-hash"] as string | undefined);
+        return finalizeSession(
+          res,
+          s,
+          req.headers["x-goog-hash"] as string | undefined,
+        );
       }
       stats.statusQueries++;
       res.writeHead(308, { ...rangeHeader(), "Content-Length": 0 });
       return res.end();
     }
-    if (!range) return apiError(res, 400, `Bad Content-Range '${cr}'`, "invalid");
+    if (!range) {
+      return apiError(res, 400, `Bad Content-Range '${cr}'`, "invalid");
+    }
     stats.chunkPuts++;
     const first = Number(range[1]), last = Number(range[2]);
     const total = range[3] === "*" ? undefined : Number(range[3]);
     if (last - first + 1 !== body.length) {
-      return apiError(res, 400, "Content-Range does not match the body", "invalid");
+      return apiError(
+        res,
+        400,
+        "Content-Range does not match the body",
+        "invalid",
+      );
     }
     if (first > s.persisted) {
       return apiError(
@@ -687,10 +818,13 @@ export async function startFixture(options: FixtureOptions = {}): Promise<GcsFix
     if (injected) {
       fresh = fresh.subarray(
         0,
-        Math.floor(Math.min(injected.keep, fresh.length) / GRANULARITY) * GRANULARITY,
+        Math.floor(Math.min(injected.keep, fresh.length) / GRANULARITY) *
+          GRANULARITY,
       );
       faultAction = injected.fault;
-    } else if (fault === "return-503-after-256K" || fault === "return-503-after-8192K") {
+    } else if (
+      fault === "return-503-after-256K" || fault === "return-503-after-8192K"
+    ) {
       const keep = fault === "return-503-after-256K" ? 256 * KiB : 8192 * KiB;
       if (fresh.length > keep) {
         fresh = fresh.subarray(0, keep);
@@ -702,9 +836,15 @@ export async function startFixture(options: FixtureOptions = {}): Promise<GcsFix
       s.persisted += fresh.length;
     }
     if (faultAction === "reset") return req.socket.destroy();
-    if (faultAction === 503) return apiError(res, 503, "Service Unavailable", "backendError");
+    if (faultAction === 503) {
+      return apiError(res, 503, "Service Unavailable", "backendError");
+    }
     if (final && s.persisted === total) {
-      return finalizeSession(res, s, req.headers["x-goog-hash"] as string | undefined);
+      return finalizeSession(
+        res,
+        s,
+        req.headers["x-goog-hash"] as string | undefined,
+      );
     }
     res.writeHead(308, { ...rangeHeader(), "Content-Length": 0 });
     res.end();
@@ -733,25 +873,36 @@ export async function startFixture(options: FixtureOptions = {}): Promise<GcsFix
         res.writeHead(499, { "Content-Length": 0 });
         return res.end();
       }
-      if (req.method === "PUT") return await handleSessionPut(req, res, s, fault);
+      if (req.method === "PUT") {
+        return await handleSessionPut(req, res, s, fault);
+      }
       return apiError(res, 405, "Method not allowed", "invalid");
     }
-    if (req.method !== "POST") return apiError(res, 405, "Method not allowed", "invalid");
+    if (req.method !== "POST") {
+      return apiError(res, 405, "Method not allowed", "invalid");
+    }
     const body = await readBody(req);
     const type = q.get("uploadType");
     const ifGen = q.get("ifGenerationMatch") ?? undefined;
     if (type === "resumable") {
-      let meta: { name?: string; contentType?: string; metadata?: Record<string, string> } = {};
+      let meta: {
+        name?: string;
+        contentType?: string;
+        metadata?: Record<string, string>;
+      } = {};
       if (body.length) meta = JSON.parse(new TextDecoder().decode(body));
       const name = q.get("name") ?? meta.name;
       if (!name) return apiError(res, 400, "Required object name", "required");
-      if (preconditionFails(bucket(b).get(name), ifGen)) return preconditionError(res);
+      if (preconditionFails(bucket(b).get(name), ifGen)) {
+        return preconditionError(res);
+      }
       const id = `session-${++sessionCounter}-${Math.random().toString(36).slice(2)}`;
       sessions.set(id, {
         id,
         bucket: b,
         name,
-        contentType: meta.contentType ?? String(req.headers["x-upload-content-type"] ?? ""),
+        contentType: meta.contentType ??
+          String(req.headers["x-upload-content-type"] ?? ""),
         metadata: meta.metadata,
         ifGenerationMatch: ifGen,
         chunks: [],
@@ -763,14 +914,22 @@ export async function startFixture(options: FixtureOptions = {}): Promise<GcsFix
         `&name=${encodeURIComponent(name)}${
           ifGen ? `&ifGenerationMatch=${ifGen}` : ""
         }&upload_id=${id}`;
-      res.writeHead(200, { Location: loc, "X-GUploader-UploadID": id, "Content-Length": 0 });
+      res.writeHead(200, {
+        Location: loc,
+        "X-GUploader-UploadID": id,
+        "Content-Length": 0,
+      });
       return res.end();
     }
     if (type === "multipart") {
       stats.multipartUploads++;
-      const bm = /boundary="?([^";]+)"?/.exec(String(req.headers["content-type"] ?? ""));
+      const bm = /boundary="?([^";]+)"?/.exec(
+        String(req.headers["content-type"] ?? ""),
+      );
       const parts = bm ? parseMultipart(body, bm[1]) : null;
-      if (!parts) return apiError(res, 400, "Malformed multipart body", "invalid");
+      if (!parts) {
+        return apiError(res, 400, "Malformed multipart body", "invalid");
+      }
       const meta = JSON.parse(new TextDecoder().decode(parts.meta)) as {
         name?: string;
         contentType?: string;
@@ -788,28 +947,47 @@ export async function startFixture(options: FixtureOptions = {}): Promise<GcsFix
           "invalid",
         );
       }
-      if (preconditionFails(bucket(b).get(name), ifGen)) return preconditionError(res);
+      if (preconditionFails(bucket(b).get(name), ifGen)) {
+        return preconditionError(res);
+      }
       return sendJson(
         res,
         200,
-        objectJson(b, store(b, name, media, meta.contentType ?? "", meta.metadata)),
+        objectJson(
+          b,
+          store(b, name, media, meta.contentType ?? "", meta.metadata),
+        ),
       );
     }
     if (type === "media") {
       const name = q.get("name");
       if (!name) return apiError(res, 400, "Required object name", "required");
-      if (preconditionFails(bucket(b).get(name), ifGen)) return preconditionError(res);
+      if (preconditionFails(bucket(b).get(name), ifGen)) {
+        return preconditionError(res);
+      }
       return sendJson(
         res,
         200,
-        objectJson(b, store(b, name, body.slice(), String(req.headers["content-type"] ?? ""))),
+        objectJson(
+          b,
+          store(
+            b,
+            name,
+            body.slice(),
+            String(req.headers["content-type"] ?? ""),
+          ),
+        ),
       );
     }
     apiError(res, 400, `Unknown uploadType '${type}'`, "invalid");
   };
 
   /** DELETE of one object (also a batch sub-request). */
-  const deleteObject = (b: string, name: string, q: URLSearchParams): [number, unknown] => {
+  const deleteObject = (
+    b: string,
+    name: string,
+    q: URLSearchParams,
+  ): [number, unknown] => {
     const o = bucket(b).get(name);
     if (!o) {
       return [404, {
@@ -836,11 +1014,25 @@ export async function startFixture(options: FixtureOptions = {}): Promise<GcsFix
   const handleBatch = async (req: IncomingMessage, res: ServerResponse) => {
     stats.batches++;
     const body = new TextDecoder().decode(await readBody(req));
-    const bm = /boundary="?([^";]+)"?/.exec(String(req.headers["content-type"] ?? ""));
-    if (!bm) return apiError(res, 400, "Batch requests are multipart/mixed", "invalid");
+    const bm = /boundary="?([^";]+)"?/.exec(
+      String(req.headers["content-type"] ?? ""),
+    );
+    if (!bm) {
+      return apiError(
+        res,
+        400,
+        "Batch requests are multipart/mixed",
+        "invalid",
+      );
+    }
     const parts = body.split(`--${bm[1]}`).slice(1).filter((p) => !p.startsWith("--"));
     if (parts.length > 100) {
-      return apiError(res, 400, "Too many requests in the batch (100 at most)", "invalid");
+      return apiError(
+        res,
+        400,
+        "Too many requests in the batch (100 at most)",
+        "invalid",
+      );
     }
     const out = "batch_fixture_response";
     let text = "";
@@ -849,7 +1041,9 @@ export async function startFixture(options: FixtureOptions = {}): Promise<GcsFix
       const id = /Content-ID:\s*<([^>]+)>/i.exec(part)?.[1] ?? `item${i + 1}`;
       const rl = /\r\n\r\n(\w+) (\/\S+) HTTP\/1\.1/.exec(part);
       let status = 400;
-      let payload: unknown = { error: { code: 400, message: "Bad sub-request" } };
+      let payload: unknown = {
+        error: { code: 400, message: "Bad sub-request" },
+      };
       if (rl && rl[1] === "DELETE") {
         const u = new URL(rl[2], endpoint);
         const m = /^\/storage\/v1\/b\/([^/]+)\/o\/([^/]+)$/.exec(u.pathname);
@@ -904,8 +1098,12 @@ export async function startFixture(options: FixtureOptions = {}): Promise<GcsFix
       stats.rewriteCalls++;
       const db = segs[6], dn = segs[8];
       const src = bucket(b).get(name);
-      if (!src) return apiError(res, 404, `No such object: ${b}/${name}`, "notFound");
-      if (preconditionFails(src, q.get("ifSourceGenerationMatch"))) return preconditionError(res);
+      if (!src) {
+        return apiError(res, 404, `No such object: ${b}/${name}`, "notFound");
+      }
+      if (preconditionFails(src, q.get("ifSourceGenerationMatch"))) {
+        return preconditionError(res);
+      }
       if (preconditionFails(bucket(db).get(dn), q.get("ifGenerationMatch"))) {
         return preconditionError(res);
       }
@@ -942,7 +1140,10 @@ export async function startFixture(options: FixtureOptions = {}): Promise<GcsFix
     }
     if (verb === "compose") {
       stats.composes++;
-      const sources = (json.sourceObjects ?? []) as { name: string; generation?: string }[];
+      const sources = (json.sourceObjects ?? []) as {
+        name: string;
+        generation?: string;
+      }[];
       if (sources.length < 1 || sources.length > 32) {
         return apiError(res, 400, "1 to 32 source objects", "invalid");
       }
@@ -950,7 +1151,9 @@ export async function startFixture(options: FixtureOptions = {}): Promise<GcsFix
       let components = 0;
       for (const s of sources) {
         const o = bucket(b).get(s.name);
-        if (!o) return apiError(res, 404, `Object ${s.name} not found`, "notFound");
+        if (!o) {
+          return apiError(res, 404, `Object ${s.name} not found`, "notFound");
+        }
         if (s.generation && String(o.generation) !== String(s.generation)) {
           return preconditionError(res);
         }
@@ -958,7 +1161,12 @@ export async function startFixture(options: FixtureOptions = {}): Promise<GcsFix
         components += o.componentCount ?? 1;
       }
       if (components > 1024) {
-        return apiError(res, 400, "The composite object would have too many components", "invalid");
+        return apiError(
+          res,
+          400,
+          "The composite object would have too many components",
+          "invalid",
+        );
       }
       if (preconditionFails(bucket(b).get(name), q.get("ifGenerationMatch"))) {
         return preconditionError(res);
@@ -982,14 +1190,32 @@ export async function startFixture(options: FixtureOptions = {}): Promise<GcsFix
       stats.moves++;
       const dn = segs[6];
       const src = bucket(b).get(name);
-      if (!src) return apiError(res, 404, `No such object: ${b}/${name}`, "notFound");
-      if (name === dn) return apiError(res, 400, "Source and destination must differ", "invalid");
-      if (preconditionFails(src, q.get("ifSourceGenerationMatch"))) return preconditionError(res);
+      if (!src) {
+        return apiError(res, 404, `No such object: ${b}/${name}`, "notFound");
+      }
+      if (name === dn) {
+        return apiError(
+          res,
+          400,
+          "Source and destination must differ",
+          "invalid",
+        );
+      }
+      if (preconditionFails(src, q.get("ifSourceGenerationMatch"))) {
+        return preconditionError(res);
+      }
       if (preconditionFails(bucket(b).get(dn), q.get("ifGenerationMatch"))) {
         return preconditionError(res);
       }
       bucket(b).delete(name);
-      const moved = store(b, dn, src.data, src.contentType, src.metadata, src.componentCount);
+      const moved = store(
+        b,
+        dn,
+        src.data,
+        src.contentType,
+        src.metadata,
+        src.componentCount,
+      );
       return sendJson(res, 200, objectJson(b, moved));
     }
     apiError(res, 404, "Not Found", "notFound");
@@ -1001,7 +1227,8 @@ export async function startFixture(options: FixtureOptions = {}): Promise<GcsFix
     pathname: string,
   ): string | "handled" | undefined => {
     const entry = queue.find((e) =>
-      e.instructions.length > 0 && (e.method === "*" || e.method === req.method) &&
+      e.instructions.length > 0 &&
+      (e.method === "*" || e.method === req.method) &&
       e.path.test(pathname)
     );
     if (!entry) return undefined;
@@ -1020,7 +1247,10 @@ export async function startFixture(options: FixtureOptions = {}): Promise<GcsFix
     }
     if (ins === "return-reset-connection") {
       // The request arrives whole, the answer never does.
-      readBody(req).then(() => req.socket.destroy(), () => req.socket.destroy());
+      readBody(req).then(
+        () => req.socket.destroy(),
+        () => req.socket.destroy(),
+      );
       return "handled";
     }
     return ins; // handled inside the operation (broken streams, 503 after N bytes)
@@ -1032,8 +1262,12 @@ export async function startFixture(options: FixtureOptions = {}): Promise<GcsFix
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", endpoint);
     const pathname = url.pathname;
-    if (pathname === "/token" && req.method === "POST") return await handleToken(req, res);
-    if (pathname === "/computeMetadata/v1/instance/service-accounts/default/token") {
+    if (pathname === "/token" && req.method === "POST") {
+      return await handleToken(req, res);
+    }
+    if (
+      pathname === "/computeMetadata/v1/instance/service-accounts/default/token"
+    ) {
       await readBody(req);
       if (req.headers["metadata-flavor"] !== "Google") {
         return sendJson(res, 403, { error: "Missing Metadata-Flavor: Google" });
@@ -1041,7 +1275,9 @@ export async function startFixture(options: FixtureOptions = {}): Promise<GcsFix
       stats.metadataTokens++;
       return sendJson(res, 200, issueToken(), { "Metadata-Flavor": "Google" });
     }
-    if (url.searchParams.has("X-Goog-Signature")) return await handleXml(req, res, url);
+    if (url.searchParams.has("X-Goog-Signature")) {
+      return await handleXml(req, res, url);
+    }
     const fault = applyFault(req, res, pathname);
     if (fault === "handled") return;
     const isApi = pathname.startsWith("/storage/v1/") ||
@@ -1049,7 +1285,12 @@ export async function startFixture(options: FixtureOptions = {}): Promise<GcsFix
       pathname === "/batch/storage/v1";
     if (!isApi) {
       await readBody(req);
-      return xmlError(res, 404, "NotFound", `No route for ${req.method} ${pathname}`);
+      return xmlError(
+        res,
+        404,
+        "NotFound",
+        `No route for ${req.method} ${pathname}`,
+      );
     }
     if (!authorized(req)) {
       stats.unauthorized++;
@@ -1060,14 +1301,26 @@ export async function startFixture(options: FixtureOptions = {}): Promise<GcsFix
       return await handleBatch(req, res);
     }
     const up = /^\/upload\/storage\/v1\/b\/([^/]+)\/o$/.exec(pathname);
-    if (up) return await handleUpload(req, res, url, decodeURIComponent(up[1]), fault);
-    const segs = pathname.slice("/storage/v1/".length).split("/").map(decodeURIComponent);
+    if (up) {
+      return await handleUpload(
+        req,
+        res,
+        url,
+        decodeURIComponent(up[1]),
+        fault,
+      );
+    }
+    const segs = pathname.slice("/storage/v1/".length).split("/").map(
+      decodeURIComponent,
+    );
     if (segs[0] !== "b" || segs[2] !== "o") {
       await readBody(req);
       return apiError(res, 404, "Not Found", "notFound");
     }
     const b = segs[1];
-    if (segs.length === 3 && req.method === "GET") return handleList(res, b, url.searchParams);
+    if (segs.length === 3 && req.method === "GET") {
+      return handleList(res, b, url.searchParams);
+    }
     if (segs.length >= 5 && req.method === "POST") {
       return await handleObjectPost(req, res, url.searchParams, segs);
     }
@@ -1085,20 +1338,31 @@ export async function startFixture(options: FixtureOptions = {}): Promise<GcsFix
       }
       return sendJson(res, status, payload);
     }
-    if (req.method !== "GET") return apiError(res, 405, "Method not allowed", "invalid");
+    if (req.method !== "GET") {
+      return apiError(res, 405, "Method not allowed", "invalid");
+    }
     const o = bucket(b).get(name);
-    if (!o) return apiError(res, 404, `No such object: ${b}/${name}`, "notFound");
+    if (!o) {
+      return apiError(res, 404, `No such object: ${b}/${name}`, "notFound");
+    }
     if (preconditionFails(o, url.searchParams.get("ifGenerationMatch"))) {
       return preconditionError(res);
     }
-    if (url.searchParams.get("alt") === "media") return handleMedia(req, res, o, fault);
+    if (url.searchParams.get("alt") === "media") {
+      return handleMedia(req, res, o, fault);
+    }
     sendJson(res, 200, objectJson(b, o));
   };
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err) => {
       if (!res.headersSent) {
-        apiError(res, 500, `Fixture error: ${err?.message ?? err}`, "internalError");
+        apiError(
+          res,
+          500,
+          `Fixture error: ${err?.message ?? err}`,
+          "internalError",
+        );
       } else res.destroy();
     });
   });
@@ -1174,7 +1438,9 @@ export async function makeServiceAccount(): Promise<{
     true,
     ["sign", "verify"],
   ) as CryptoKeyPair;
-  const pkcs8 = new Uint8Array(await crypto.subtle.exportKey("pkcs8", pair.privateKey));
+  const pkcs8 = new Uint8Array(
+    await crypto.subtle.exportKey("pkcs8", pair.privateKey),
+  );
   const body = Buffer.from(pkcs8).toString("base64").replace(/.{64}/g, "$&\n");
   const pem = `-----BEGIN PRIVATE KEY-----\n${body}\n-----END PRIVATE KEY-----\n`;
   const clientEmail = "stowage-test@fixture-project.iam.gserviceaccount.com";

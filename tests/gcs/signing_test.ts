@@ -32,7 +32,9 @@ interface Case {
 }
 
 const cases: Case[] = JSON.parse(await readFile(`${dir}v4_signatures.json`, "utf8")).signingV4Tests;
-const account = JSON.parse(await readFile(`${dir}test_service_account.not-a-test.json`, "utf8"));
+const account = JSON.parse(
+  await readFile(`${dir}test_service_account.not-a-test.json`, "utf8"),
+);
 const key = await importPrivateKey(account.private_key);
 
 /**
@@ -42,14 +44,18 @@ const key = await importPrivateKey(account.private_key);
  */
 function target(c: Case): { scheme: string; host: string } {
   const strip = (s: string) => s.replace(/^https?:\/\//, "");
-  const hostOf = c.hostname ?? (c.clientEndpoint ? strip(c.clientEndpoint) : undefined) ??
+  const hostOf = c.hostname ??
+    (c.clientEndpoint ? strip(c.clientEndpoint) : undefined) ??
     (c.emulatorHostname ? strip(c.emulatorHostname) : undefined) ??
     `storage.${c.universeDomain ?? "googleapis.com"}`;
   const scheme = c.scheme ??
     (c.emulatorHostname && !c.clientEndpoint && !c.hostname
       ? c.emulatorHostname.split("://")[0]
       : "https");
-  return { scheme, host: c.urlStyle === "BUCKET_BOUND_HOSTNAME" ? c.bucketBoundHostname! : hostOf };
+  return {
+    scheme,
+    host: c.urlStyle === "BUCKET_BOUND_HOSTNAME" ? c.bucketBoundHostname! : hostOf,
+  };
 }
 
 // One case encodes a client quirk rather than the protocol: a virtual-hosted URL

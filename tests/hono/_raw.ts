@@ -108,7 +108,9 @@ function parse(text: string): RawResponse {
   const headers: Record<string, string> = {};
   for (const l of lines) {
     const i = l.indexOf(":");
-    if (i > 0) headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
+    if (i > 0) {
+      headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
+    }
   }
   return { status: m ? Number(m[1]) : 0, headers, body };
 }

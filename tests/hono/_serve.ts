@@ -70,7 +70,10 @@ export async function serveOnRuntime(
   const { serve } = await import("@hono/node-server");
   let server!: ReturnType<typeof serve>;
   const port = await new Promise<number>((resolve) => {
-    server = serve({ fetch: handler, hostname, port: 0 }, (info) => resolve(info.port));
+    server = serve(
+      { fetch: handler, hostname, port: 0 },
+      (info) => resolve(info.port),
+    );
   });
   return {
     url: `http://${hostname}:${port}`,

@@ -17,7 +17,11 @@ const MiB = 1024 * 1024;
  * @param token its bearer token
  * @param label for messages
  */
-export async function smoke(url: string, token: string, label: string): Promise<void> {
+export async function smoke(
+  url: string,
+  token: string,
+  label: string,
+): Promise<void> {
   const TOKEN = token;
   const store = new HttpArtifactStore({ path: url, token: TOKEN });
   const base = `${url}/smoke-${crypto.randomUUID().slice(0, 8)}`;

@@ -536,7 +536,9 @@ test("authorize(c, operation, path) sees normalized relative paths; false → 40
   // A hook that throws AuthenticationError answers 401.
   const strict = artifactStoreApp(fresh(), {
     authorize: (c) => {
-      if (!c.req.header("x-user")) throw new AuthenticationError("Who are you?");
+      if (!c.req.header("x-user")) {
+        throw new AuthenticationError("Who are you?");
+      }
       return true;
     },
   });
@@ -550,15 +552,21 @@ test("authorize(c, operation, path) sees normalized relative paths; false → 40
 test("a backend refusing the server's own credentials is 502, not the client's 401", async () => {
   class Refused extends MemoryArtifactStore {
     override stat(): never {
-      throw new AuthenticationError("Cannot stat 'x': the credentials were refused", {
-        flavor: "s3",
-        status: 403,
-      });
+      throw new AuthenticationError(
+        "Cannot stat 'x': the credentials were refused",
+        {
+          flavor: "s3",
+          status: 403,
+        },
+      );
     }
   }
-  const app = artifactStoreApp(new Refused({ path: `memory://hono-refused-${Date.now()}` }), {
-    tokens: [TOKEN],
-  });
+  const app = artifactStoreApp(
+    new Refused({ path: `memory://hono-refused-${Date.now()}` }),
+    {
+      tokens: [TOKEN],
+    },
+  );
   const res = await app.request("/stat/x", { headers: AUTH });
   assert.equal(res.status, 502);
   assert.equal((await errorOf(res)).code, "Unauthenticated");
@@ -615,7 +623,9 @@ test("the app mounts inside another Hono app", async () => {
   });
   assert.equal(put.status, 201);
   assert.deepEqual(await store.listdir(store.path), ["a x.txt"]);
-  const get = await parent.request("/mount/b/files/a%20x.txt", { headers: AUTH });
+  const get = await parent.request("/mount/b/files/a%20x.txt", {
+    headers: AUTH,
+  });
   assert.equal(await get.text(), "A");
 });
 

@@ -21,7 +21,10 @@ test("r2: the binding from `bucket` or from `env` under the URI's first segment"
   const a = new R2ArtifactStore({ path: "r2://BUCKET/prefix", bucket: fake });
   assert.equal(a.path, "r2://BUCKET/prefix");
   assert.equal(a.flavor, "r2");
-  const b = new R2ArtifactStore({ path: "r2://ARTIFACTS", env: { ARTIFACTS: fake } });
+  const b = new R2ArtifactStore({
+    path: "r2://ARTIFACTS",
+    env: { ARTIFACTS: fake },
+  });
   assert.equal(await b.exists("r2://ARTIFACTS/nothing"), false);
   assert.deepEqual(await b.glob("r2://ARTIFACTS/**"), []);
 });
@@ -45,6 +48,9 @@ test("r2: a missing binding or a part size below R2's minimum is a ConfigError",
 test("r2 and http are built-in flavors, loaded on first use", async () => {
   const names = listFlavors().map((f) => f.name);
   assert.ok(names.includes("r2") && names.includes("http"), names.join());
-  const store = await createArtifactStore({ path: "r2://BUCKET/x", env: { BUCKET: fake } });
+  const store = await createArtifactStore({
+    path: "r2://BUCKET/x",
+    env: { BUCKET: fake },
+  });
   assert.ok(store instanceof R2ArtifactStore);
 });

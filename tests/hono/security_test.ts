@@ -156,7 +156,10 @@ test("traversal: HEAD, /stat, /exists, /list, /walk, /glob never describe the ou
     }
   }
   for (const pattern of ["../*", "../**", "a/../../*", "/*", "..\\*"]) {
-    const res = await req("GET", `/glob?pattern=${encodeURIComponent(pattern)}`);
+    const res = await req(
+      "GET",
+      `/glob?pattern=${encodeURIComponent(pattern)}`,
+    );
     assert.equal(res.status, 400, `glob ${pattern}: ${res.body}`);
     assert.doesNotMatch(res.body, /secret\.txt/);
   }
@@ -219,7 +222,11 @@ test("traversal: POST /copy and /rename refuse sources and destinations outside"
   for (const route of ["copy", "rename"]) {
     for (const b of bodies) {
       const res = await req("POST", `/${route}`, { body: JSON.stringify(b) });
-      assert.equal(res.status, 400, `${route} ${JSON.stringify(b)}: ${res.body}`);
+      assert.equal(
+        res.status,
+        400,
+        `${route} ${JSON.stringify(b)}: ${res.body}`,
+      );
       assert.match(res.body, /"InvalidPath"/);
     }
   }
@@ -283,7 +290,13 @@ test("a non-loopback bind without auth is refused", () => {
 });
 
 test("DNS rebinding: a non-loopback Host on a loopback bind gets 403", async () => {
-  for (const h of ["evil.example", `evil.example:${port}`, "127.0.0.1.evil.example"]) {
+  for (
+    const h of [
+      "evil.example",
+      `evil.example:${port}`,
+      "127.0.0.1.evil.example",
+    ]
+  ) {
     const res = await req("GET", "/files/inside.txt", { host: h });
     assert.equal(res.status, 403, h);
     assert.doesNotMatch(res.body, /^in$/m);

@@ -18,11 +18,15 @@ import { MemoryArtifactStore, type WriteKind, type WriteOptions } from "../../mo
 import { artifactStoreApp } from "../../src/hono/mod.ts";
 import { HttpArtifactStore } from "../../flavors/http.ts";
 import { runtimeName } from "../_env.ts";
+import { tsxImport } from "../_deps.ts";
 import { serveOnRuntime } from "./_serve.ts";
 
 const MiB = 1024 * 1024;
 const TOTAL = 100 * MiB;
-const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
+const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(
+  /\/$/,
+  "",
+);
 
 /** Writes `total` bytes in 1 MiB chunks through the http flavor. */
 async function upload(
@@ -100,7 +104,7 @@ test("100 + 300 MiB PUT: the server process's RSS grows far less than the data",
     ]
     : runtime === "bun"
     ? [process.execPath, [script]]
-    : [process.execPath, ["--import", "tsx", script]];
+    : [process.execPath, ["--import", tsxImport(), script]];
   const child = spawn(cmd, args, {
     cwd: ROOT,
     stdio: ["pipe", "pipe", "pipe"],

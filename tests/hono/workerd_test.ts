@@ -19,7 +19,10 @@ import { readAllBytes } from "../../src/streams.ts";
 import { emulator, runtimeName, testTmp } from "../_env.ts";
 import { smoke } from "./_smoke.ts";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
+const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(
+  /\/$/,
+  "",
+);
 const TOKEN = `workerd-${crypto.randomUUID()}`;
 const MiB = 1024 * 1024;
 
@@ -149,36 +152,44 @@ conformance({
   manyKeys: 1100,
 });
 
-test("r2: copy and rename past one part go part by part; create-only copy refuses", {
-  skip: typeof r2store === "string" ? r2store || skip : undefined,
-  timeout: 120_000,
-}, async () => {
-  const store = r2store as R2ArtifactStore;
-  const d = `${store.path}/bigcopy-${crypto.randomUUID().slice(0, 8)}`;
-  const data = patternBytes(12 * MiB + 5, 21);
-  const w = (await store.open(`${d}/src.bin`, "wb")).getWriter();
-  for (let i = 0; i < data.length; i += MiB) await w.write(data.subarray(i, i + MiB));
-  await w.close();
-  await store.copyfile(`${d}/src.bin`, `${d}/copy.bin`);
-  assert.equal(
-    await sha256(await readAllBytes(await store.open(`${d}/copy.bin`, "rb"))),
-    await sha256(data),
-  );
-  await assert.rejects(
-    store.copyfile(`${d}/src.bin`, `${d}/copy.bin`),
-    (e: Error) => e.name === "FileExistsError",
-  );
-  await store.rename(`${d}/copy.bin`, `${d}/moved/copy.bin`);
-  assert.equal(await store.exists(`${d}/copy.bin`), false);
-  assert.equal((await store.stat(`${d}/moved/copy.bin`)).size, data.length);
-  const tail = await readAllBytes(
-    await store.open(`${d}/moved/copy.bin`, "rb", {
-      range: { start: data.length - 10, end: data.length + 100 },
-    }),
-  );
-  assert.deepEqual(tail, data.slice(-10));
-  await store.rmtree(d);
-});
+test(
+  "r2: copy and rename past one part go part by part; create-only copy refuses",
+  {
+    skip: typeof r2store === "string" ? r2store || skip : undefined,
+    timeout: 120_000,
+  },
+  async () => {
+    const store = r2store as R2ArtifactStore;
+    const d = `${store.path}/bigcopy-${crypto.randomUUID().slice(0, 8)}`;
+    const data = patternBytes(12 * MiB + 5, 21);
+    const w = (await store.open(`${d}/src.bin`, "wb")).getWriter();
+    for (let i = 0; i < data.length; i += MiB) {
+      await w.write(
+        data.subarray(i, i + MiB),
+      );
+    }
+    await w.close();
+    await store.copyfile(`${d}/src.bin`, `${d}/copy.bin`);
+    assert.equal(
+      await sha256(await readAllBytes(await store.open(`${d}/copy.bin`, "rb"))),
+      await sha256(data),
+    );
+    await assert.rejects(
+      store.copyfile(`${d}/src.bin`, `${d}/copy.bin`),
+      (e: Error) => e.name === "FileExistsError",
+    );
+    await store.rename(`${d}/copy.bin`, `${d}/moved/copy.bin`);
+    assert.equal(await store.exists(`${d}/copy.bin`), false);
+    assert.equal((await store.stat(`${d}/moved/copy.bin`)).size, data.length);
+    const tail = await readAllBytes(
+      await store.open(`${d}/moved/copy.bin`, "rb", {
+        range: { start: data.length - 10, end: data.length + 100 },
+      }),
+    );
+    assert.deepEqual(tail, data.slice(-10));
+    await store.rmtree(d);
+  },
+);
 
 test("r2 conformance: stop miniflare", { skip }, async () => {
   await r2mf?.dispose();

@@ -67,7 +67,9 @@ async function write(
   data: Uint8Array | string,
 ) {
   const w = (await s.open(path, "wb")).getWriter();
-  await w.write(typeof data === "string" ? new TextEncoder().encode(data) : data);
+  await w.write(
+    typeof data === "string" ? new TextEncoder().encode(data) : data,
+  );
   await w.close();
 }
 
@@ -268,7 +270,10 @@ test("uploads: small ones are one retried request with a length; big ones stream
   await write(client, "http://up.test/small.txt", "small");
   const puts = seen.filter((r) => r.method === "PUT");
   assert.equal(puts.length, 2, "the first PUT (503) was retried");
-  assert.equal(await readAllText(await store.open(`${store.path}/small.txt`)), "small");
+  assert.equal(
+    await readAllText(await store.open(`${store.path}/small.txt`)),
+    "small",
+  );
 
   seen.length = 0;
   inits.length = 0;
@@ -300,7 +305,11 @@ test("an aborted streamed upload leaves nothing behind", async () => {
   const w = (await client.open(`${url}/aborted.bin`, "wb")).getWriter();
   await w.write(new Uint8Array(2 * MiB));
   await w.abort(new Error("stop"));
-  for (let i = 0; i < 20 && (await store.exists(`${store.path}/aborted.bin`)); i++) {
+  for (
+    let i = 0;
+    i < 20 && (await store.exists(`${store.path}/aborted.bin`));
+    i++
+  ) {
     await new Promise((r) => setTimeout(r, 10));
   }
   assert.equal(await store.exists(`${store.path}/aborted.bin`), false);
@@ -343,7 +352,9 @@ test("a server with a base path; the registry builds http stores lazily", async 
     await write(client as HttpArtifactStore, `${root}/a/b.txt`, "b");
     assert.deepEqual(await client.listdir(`${root}/a`), ["b.txt"]);
     assert.deepEqual(await store.listdir(`${store.path}/a`), ["b.txt"]);
-    assert.deepEqual(await client.glob(`${root}/**/*.txt`), [`${root}/a/b.txt`]);
+    assert.deepEqual(await client.glob(`${root}/**/*.txt`), [
+      `${root}/a/b.txt`,
+    ]);
     // Schemes and host names compare case-insensitively.
     const shouting = new HttpArtifactStore({
       path: root.replace("http://", "HTTP://"),

@@ -42,45 +42,49 @@ const isObjectPut = (c: Call) =>
 
 // ---------------------------------------------------------------- authentication
 
-test("ceph: a wrong secret or key id is an AuthenticationError on every operation", {
-  ...T,
-  skip: typeof s3Emulator("ceph") === "string" && String(s3Emulator("ceph")),
-}, async () => {
-  const good = s3Store("ceph", "auth") as TestS3Store;
-  const p = `${good.path}/f.txt`;
-  await putText(good, p, "x");
-  for (
-    const extra of [
-      { secretAccessKey: "wrong-secret" },
-      { accessKeyId: "NOSUCHKEY0000000000" },
-    ]
-  ) {
-    const bad = new S3ArtifactStore({ ...good.config, ...extra } as never);
+test(
+  "ceph: a wrong secret or key id is an AuthenticationError on every operation",
+  {
+    ...T,
+    skip: typeof s3Emulator("ceph") === "string" && String(s3Emulator("ceph")),
+  },
+  async () => {
+    const good = s3Store("ceph", "auth") as TestS3Store;
+    const p = `${good.path}/f.txt`;
+    await putText(good, p, "x");
     for (
-      const [what, op] of [
-        ["stat (HEAD)", () => bad.stat(p)],
-        ["exists", () => bad.exists(p)],
-        ["read", () => getText(bad, p)],
-        ["write", () => putText(bad, `${good.path}/g.txt`, "y")],
-        ["listdir", () => bad.listdir(good.path)],
-        ["rmtree", () => bad.rmtree(good.path)],
-      ] as const
+      const extra of [
+        { secretAccessKey: "wrong-secret" },
+        { accessKeyId: "NOSUCHKEY0000000000" },
+      ]
     ) {
-      const err = await (op as () => Promise<unknown>)().then(
-        () => assert.fail(`${what} succeeded with ${JSON.stringify(extra)}`),
-        (e) => e,
-      );
-      assert.ok(
-        err instanceof AuthenticationError,
-        `${what}: ${err?.name}: ${err?.message}`,
-      );
-      assert.match(err.message, /SignatureDoesNotMatch|InvalidAccessKeyId/);
-      assert.equal(err.retryable, false);
+      const bad = new S3ArtifactStore({ ...good.config, ...extra } as never);
+      for (
+        const [what, op] of [
+          ["stat (HEAD)", () => bad.stat(p)],
+          ["exists", () => bad.exists(p)],
+          ["read", () => getText(bad, p)],
+          ["write", () => putText(bad, `${good.path}/g.txt`, "y")],
+          ["listdir", () => bad.listdir(good.path)],
+          ["rmtree", () => bad.rmtree(good.path)],
+        ] as const
+      ) {
+        const err = await (op as () => Promise<unknown>)().then(
+          () => assert.fail(`${what} succeeded with ${JSON.stringify(extra)}`),
+          (e) => e,
+        );
+        assert.ok(
+          err instanceof AuthenticationError,
+          `${what}: ${err?.name}: ${err?.message}`,
+        );
+        assert.match(err.message, /SignatureDoesNotMatch|InvalidAccessKeyId/);
+        assert.equal(err.retryable, false);
+      }
     }
-  }
-  assert.equal(await getText(good, p), "x");
-  await good.rmtree(good.path);
-});
+    assert.equal(await getText(good, p), "x");
+    await good.rmtree(good.path);
+  },
+);
 
 // ---------------------------------------------------------------- multipart
 
@@ -118,53 +122,57 @@ test(
   },
 );
 
-test("ceph: an aborted or failed write leaves no object and no pending multipart upload", {
-  ...T,
-  skip: typeof s3Emulator("ceph") === "string" && String(s3Emulator("ceph")),
-}, async () => {
-  let failParts = false;
-  const rec = recorder((c, real) =>
-    failParts && isPart(c) && c.url.searchParams.get("partNumber") === "2"
-      ? Promise.resolve(s3Error(400, "InvalidArgument"))
-      : real()
-  );
-  const store = s3Store("ceph", "abort", { fetch: rec.fetch }) as TestS3Store;
-  const data = patternBytes(12 * MiB, 5);
+test(
+  "ceph: an aborted or failed write leaves no object and no pending multipart upload",
+  {
+    ...T,
+    skip: typeof s3Emulator("ceph") === "string" && String(s3Emulator("ceph")),
+  },
+  async () => {
+    let failParts = false;
+    const rec = recorder((c, real) =>
+      failParts && isPart(c) && c.url.searchParams.get("partNumber") === "2"
+        ? Promise.resolve(s3Error(400, "InvalidArgument"))
+        : real()
+    );
+    const store = s3Store("ceph", "abort", { fetch: rec.fetch }) as TestS3Store;
+    const data = patternBytes(12 * MiB, 5);
 
-  // 1. writer.abort() after two parts went up.
-  const p1 = `${store.path}/aborted.bin`;
-  const w1 = (await store.open(p1, "wb")).getWriter();
-  await w1.write(data);
-  const pending = await store.pendingUploads();
-  assert.deepEqual(pending.map((u) => u.key), [store.keyOf("aborted.bin")]);
-  await w1.abort(new Error("changed my mind"));
-  assert.equal(await store.exists(p1), false);
-  assert.deepEqual(await store.pendingUploads(), []);
+    // 1. writer.abort() after two parts went up.
+    const p1 = `${store.path}/aborted.bin`;
+    const w1 = (await store.open(p1, "wb")).getWriter();
+    await w1.write(data);
+    const pending = await store.pendingUploads();
+    assert.deepEqual(pending.map((u) => u.key), [store.keyOf("aborted.bin")]);
+    await w1.abort(new Error("changed my mind"));
+    assert.equal(await store.exists(p1), false);
+    assert.deepEqual(await store.pendingUploads(), []);
 
-  // 2. aborted through the signal.
-  const p2 = `${store.path}/signalled.bin`;
-  const ac = new AbortController();
-  const w2 = (await store.open(p2, "wb", { signal: ac.signal })).getWriter();
-  await w2.write(data);
-  ac.abort(new Error("cancelled"));
-  await assert.rejects(w2.close());
-  assert.equal(await store.exists(p2), false);
-  assert.deepEqual(await store.pendingUploads(), []);
+    // 2. aborted through the signal.
+    const p2 = `${store.path}/signalled.bin`;
+    const ac = new AbortController();
+    const w2 = (await store.open(p2, "wb", { signal: ac.signal })).getWriter();
+    await w2.write(data);
+    ac.abort(new Error("cancelled"));
+    await assert.rejects(w2.close());
+    assert.equal(await store.exists(p2), false);
+    assert.deepEqual(await store.pendingUploads(), []);
 
-  // 3. a part refused by the service.
-  failParts = true;
-  const p3 = `${store.path}/failed.bin`;
-  await assert.rejects(
-    putBytes(store, p3, patternBytes(16 * MiB, 6)),
-    ArtifactStoreError,
-  );
-  failParts = false;
-  assert.equal(await store.exists(p3), false);
-  assert.deepEqual(await store.pendingUploads(), []);
-  assert.ok(
-    rec.calls.some((c) => c.method === "DELETE" && c.url.searchParams.has("uploadId")),
-  );
-});
+    // 3. a part refused by the service.
+    failParts = true;
+    const p3 = `${store.path}/failed.bin`;
+    await assert.rejects(
+      putBytes(store, p3, patternBytes(16 * MiB, 6)),
+      ArtifactStoreError,
+    );
+    failParts = false;
+    assert.equal(await store.exists(p3), false);
+    assert.deepEqual(await store.pendingUploads(), []);
+    assert.ok(
+      rec.calls.some((c) => c.method === "DELETE" && c.url.searchParams.has("uploadId")),
+    );
+  },
+);
 
 // ---------------------------------------------------------------- listing
 
@@ -194,7 +202,9 @@ test("ceph: 2,500 keys list, glob and rmtree completely", {
   assert.equal((await store.glob(`${d}/k*.txt`)).length, 2500);
   assert.equal((await store.glob(`${d}/k0249?.txt`)).length, 10);
   let walked = 0;
-  for await (const [, , files] of store.walk(store.path)) walked += files.length;
+  for await (const [, , files] of store.walk(store.path)) {
+    walked += files.length;
+  }
   assert.equal(walked, 2500);
   rec.calls.length = 0;
   await store.rmtree(d);
@@ -222,42 +232,51 @@ const SPECIAL = [
 
 for (const emu of ["ceph", "fauxqs"] as const) {
   const reason = s3Emulator(emu);
-  test(`${emu}: keys with space, +, %, &, #, ?, unicode are stored literally and round-trip`, {
-    ...T,
-    skip: typeof reason === "string" && reason,
-  }, async () => {
-    const store = s3Store(emu, "keys") as TestS3Store;
-    const d = `${store.path}/sp ace`;
-    for (const n of SPECIAL) await putText(store, `${d}/${n}`, `content ${n}`);
-    assert.deepEqual(
-      (await store.rawKeys()).sort(),
-      SPECIAL.map((n) => store.keyOf(`sp ace/${n}`)).sort(),
-    );
-    for (const n of SPECIAL) {
-      assert.equal(await getText(store, `${d}/${n}`), `content ${n}`);
-      assert.equal(
-        (await store.stat(`${d}/${n}`)).size,
-        new TextEncoder().encode(`content ${n}`).length,
+  test(
+    `${emu}: keys with space, +, %, &, #, ?, unicode are stored literally and round-trip`,
+    {
+      ...T,
+      skip: typeof reason === "string" && reason,
+    },
+    async () => {
+      const store = s3Store(emu, "keys") as TestS3Store;
+      const d = `${store.path}/sp ace`;
+      for (const n of SPECIAL) {
+        await putText(store, `${d}/${n}`, `content ${n}`);
+      }
+      assert.deepEqual(
+        (await store.rawKeys()).sort(),
+        SPECIAL.map((n) => store.keyOf(`sp ace/${n}`)).sort(),
       );
-    }
-    assert.deepEqual([...await store.listdir(d)].sort(), [...SPECIAL].sort());
-    assert.deepEqual(
-      (await store.glob(`${d}/*+*`)).map((u) => u.slice(d.length + 1)),
-      ["plus+sign.txt"],
-    );
-    await store.copyfile(`${d}/hash#tag.txt`, `${d}/c/q?&#+.txt`);
-    assert.equal(await getText(store, `${d}/c/q?&#+.txt`), "content hash#tag.txt");
-    await store.rename(`${d}/c`, `${d}/moved %2B`);
-    assert.equal(
-      await getText(store, `${d}/moved %2B/q?&#+.txt`),
-      "content hash#tag.txt",
-    );
-    await store.remove(`${d}/pct%20.txt`);
-    assert.equal(await store.exists(`${d}/pct%20.txt`), false);
-    assert.equal(await store.exists(`${d}/pct 0.txt`), false);
-    await store.rmtree(store.path);
-    assert.deepEqual(await store.rawKeys(), []);
-  });
+      for (const n of SPECIAL) {
+        assert.equal(await getText(store, `${d}/${n}`), `content ${n}`);
+        assert.equal(
+          (await store.stat(`${d}/${n}`)).size,
+          new TextEncoder().encode(`content ${n}`).length,
+        );
+      }
+      assert.deepEqual([...await store.listdir(d)].sort(), [...SPECIAL].sort());
+      assert.deepEqual(
+        (await store.glob(`${d}/*+*`)).map((u) => u.slice(d.length + 1)),
+        ["plus+sign.txt"],
+      );
+      await store.copyfile(`${d}/hash#tag.txt`, `${d}/c/q?&#+.txt`);
+      assert.equal(
+        await getText(store, `${d}/c/q?&#+.txt`),
+        "content hash#tag.txt",
+      );
+      await store.rename(`${d}/c`, `${d}/moved %2B`);
+      assert.equal(
+        await getText(store, `${d}/moved %2B/q?&#+.txt`),
+        "content hash#tag.txt",
+      );
+      await store.remove(`${d}/pct%20.txt`);
+      assert.equal(await store.exists(`${d}/pct%20.txt`), false);
+      assert.equal(await store.exists(`${d}/pct 0.txt`), false);
+      await store.rmtree(store.path);
+      assert.deepEqual(await store.rawKeys(), []);
+    },
+  );
 
   test(`${emu}: directory marker objects ('dir/') are honoured`, {
     ...T,
@@ -293,7 +312,9 @@ test(
   },
   async () => {
     const rec = recorder();
-    const store = s3Store("ceph", "create", { fetch: rec.fetch }) as TestS3Store;
+    const store = s3Store("ceph", "create", {
+      fetch: rec.fetch,
+    }) as TestS3Store;
     const p = `${store.path}/once.txt`;
     // Both writers open before either commits, so both pass the early existence
     // check: only the PUT's precondition can stop the second.
@@ -328,90 +349,106 @@ test(
 
 // ---------------------------------------------------------------- copy
 
-test("ceph: copies past the threshold use UploadPartCopy and keep bytes, type and metadata", {
-  ...T,
-  skip: typeof s3Emulator("ceph") === "string" && String(s3Emulator("ceph")),
-}, async () => {
-  const rec = recorder();
-  const store = s3Store("ceph", "mpcopy", { fetch: rec.fetch }) as TestS3Store;
-  store.setMultipartCopy(6 * MiB, 5 * MiB);
-  const src = `${store.path}/src.bin`;
-  const data = patternBytes(12 * MiB + 7, 9);
-  const w = (await store.open(src, "wb", {
-    contentType: "application/x-test",
-    metadata: { origin: "stowage-test" },
-  })).getWriter();
-  await w.write(data);
-  await w.close();
-  rec.calls.length = 0;
-  await store.copyfile(src, `${store.path}/dst.bin`);
-  const copies = rec.calls.filter((c) => c.headers.has("x-amz-copy-source-range"));
-  assert.deepEqual(
-    copies.map((c) => c.headers.get("x-amz-copy-source-range")).sort((x, y) =>
-      parseInt(x!.slice(6)) - parseInt(y!.slice(6))
-    ),
-    [
-      `bytes=0-${5 * MiB - 1}`,
-      `bytes=${5 * MiB}-${10 * MiB - 1}`,
-      `bytes=${10 * MiB}-${12 * MiB + 6}`,
-    ],
-  );
-  assert.equal(
-    await sha256(await getBytes(store, `${store.path}/dst.bin`)),
-    await sha256(data),
-  );
-  const st = await store.stat(`${store.path}/dst.bin`);
-  assert.equal(st.contentType, "application/x-test");
-  assert.deepEqual(st.metadata, { origin: "stowage-test" });
-  await assert.rejects(
-    store.copyfile(src, `${store.path}/dst.bin`),
-    FileExistsError,
-  );
-  // A small object is one CopyObject.
-  await putText(store, `${store.path}/small.txt`, "small");
-  rec.calls.length = 0;
-  await store.copyfile(`${store.path}/small.txt`, `${store.path}/small2.txt`);
-  assert.equal(rec.calls.filter((c) => c.headers.has("x-amz-copy-source")).length, 1);
-  assert.equal(await getText(store, `${store.path}/small2.txt`), "small");
-  assert.deepEqual(await store.pendingUploads(), []);
-  await store.rmtree(store.path);
-});
+test(
+  "ceph: copies past the threshold use UploadPartCopy and keep bytes, type and metadata",
+  {
+    ...T,
+    skip: typeof s3Emulator("ceph") === "string" && String(s3Emulator("ceph")),
+  },
+  async () => {
+    const rec = recorder();
+    const store = s3Store("ceph", "mpcopy", {
+      fetch: rec.fetch,
+    }) as TestS3Store;
+    store.setMultipartCopy(6 * MiB, 5 * MiB);
+    const src = `${store.path}/src.bin`;
+    const data = patternBytes(12 * MiB + 7, 9);
+    const w = (await store.open(src, "wb", {
+      contentType: "application/x-test",
+      metadata: { origin: "stowage-test" },
+    })).getWriter();
+    await w.write(data);
+    await w.close();
+    rec.calls.length = 0;
+    await store.copyfile(src, `${store.path}/dst.bin`);
+    const copies = rec.calls.filter((c) => c.headers.has("x-amz-copy-source-range"));
+    assert.deepEqual(
+      copies.map((c) => c.headers.get("x-amz-copy-source-range")).sort((x, y) =>
+        parseInt(x!.slice(6)) - parseInt(y!.slice(6))
+      ),
+      [
+        `bytes=0-${5 * MiB - 1}`,
+        `bytes=${5 * MiB}-${10 * MiB - 1}`,
+        `bytes=${10 * MiB}-${12 * MiB + 6}`,
+      ],
+    );
+    assert.equal(
+      await sha256(await getBytes(store, `${store.path}/dst.bin`)),
+      await sha256(data),
+    );
+    const st = await store.stat(`${store.path}/dst.bin`);
+    assert.equal(st.contentType, "application/x-test");
+    assert.deepEqual(st.metadata, { origin: "stowage-test" });
+    await assert.rejects(
+      store.copyfile(src, `${store.path}/dst.bin`),
+      FileExistsError,
+    );
+    // A small object is one CopyObject.
+    await putText(store, `${store.path}/small.txt`, "small");
+    rec.calls.length = 0;
+    await store.copyfile(`${store.path}/small.txt`, `${store.path}/small2.txt`);
+    assert.equal(
+      rec.calls.filter((c) => c.headers.has("x-amz-copy-source")).length,
+      1,
+    );
+    assert.equal(await getText(store, `${store.path}/small2.txt`), "small");
+    assert.deepEqual(await store.pendingUploads(), []);
+    await store.rmtree(store.path);
+  },
+);
 
 // ---------------------------------------------------------------- presign
 
-test("ceph: presigned GET and PUT URLs work with plain fetch; a tampered one is refused", {
-  ...T,
-  skip: typeof s3Emulator("ceph") === "string" && String(s3Emulator("ceph")),
-}, async () => {
-  const store = s3Store("ceph", "presign") as TestS3Store;
-  const p = `${store.path}/shared file+1.bin`;
-  const data = patternBytes(100_000, 3);
-  await putBytes(store, p, data);
-  const url = await store.presign(p, { expiresIn: 300 });
-  const res = await fetch(url);
-  assert.equal(res.status, 200);
-  assert.deepEqual(new Uint8Array(await res.arrayBuffer()), data);
-  const head = await fetch(await store.presign(p, { method: "HEAD" }), {
-    method: "HEAD",
-  });
-  assert.equal(head.status, 200);
-  assert.equal(head.headers.get("content-length"), "100000");
-  const put = await fetch(
-    await store.presign(`${store.path}/uploaded.txt`, { method: "PUT" }),
-    { method: "PUT", body: "via presigned PUT" },
-  );
-  await put.body?.cancel();
-  assert.equal(put.status, 200);
-  assert.equal(await getText(store, `${store.path}/uploaded.txt`), "via presigned PUT");
-  const tampered = url.replace(
-    /X-Amz-Signature=[0-9a-f]/,
-    (m) => m.endsWith("0") ? m.slice(0, -1) + "1" : m.slice(0, -1) + "0",
-  );
-  const bad = await fetch(tampered);
-  await bad.body?.cancel();
-  assert.equal(bad.status, 403);
-  await store.rmtree(store.path);
-});
+test(
+  "ceph: presigned GET and PUT URLs work with plain fetch; a tampered one is refused",
+  {
+    ...T,
+    skip: typeof s3Emulator("ceph") === "string" && String(s3Emulator("ceph")),
+  },
+  async () => {
+    const store = s3Store("ceph", "presign") as TestS3Store;
+    const p = `${store.path}/shared file+1.bin`;
+    const data = patternBytes(100_000, 3);
+    await putBytes(store, p, data);
+    const url = await store.presign(p, { expiresIn: 300 });
+    const res = await fetch(url);
+    assert.equal(res.status, 200);
+    assert.deepEqual(new Uint8Array(await res.arrayBuffer()), data);
+    const head = await fetch(await store.presign(p, { method: "HEAD" }), {
+      method: "HEAD",
+    });
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.get("content-length"), "100000");
+    const put = await fetch(
+      await store.presign(`${store.path}/uploaded.txt`, { method: "PUT" }),
+      { method: "PUT", body: "via presigned PUT" },
+    );
+    await put.body?.cancel();
+    assert.equal(put.status, 200);
+    assert.equal(
+      await getText(store, `${store.path}/uploaded.txt`),
+      "via presigned PUT",
+    );
+    const tampered = url.replace(
+      /X-Amz-Signature=[0-9a-f]/,
+      (m) => m.endsWith("0") ? m.slice(0, -1) + "1" : m.slice(0, -1) + "0",
+    );
+    const bad = await fetch(tampered);
+    await bad.body?.cancel();
+    assert.equal(bad.status, 403);
+    await store.rmtree(store.path);
+  },
+);
 
 // ---------------------------------------------------------------- faults
 
@@ -419,67 +456,92 @@ const faultEmu: "ceph" | "fauxqs" = typeof s3Emulator("fauxqs") === "string" ? "
 const faultSkip = typeof s3Emulator(faultEmu) === "string" &&
   String(s3Emulator(faultEmu));
 
-test(`${faultEmu}: 503, 429 and 503 SlowDown answers are retried (re-signed) until success`, {
-  ...T,
-  skip: faultSkip,
-}, async () => {
-  const answers = [
-    () => new Response(null, { status: 503 }),
-    () => s3Error(429, "SlowDown"),
-    () => s3Error(503, "SlowDown"),
-    () => s3Error(500, "InternalError"),
-  ];
-  let putFaults = 0;
-  let getFaults = 0;
-  const rec = recorder((c, real) => {
-    if (isObjectPut(c) && putFaults < 4) return Promise.resolve(answers[putFaults++]());
-    if (c.method === "GET" && !c.url.searchParams.has("list-type") && getFaults < 3) {
-      return Promise.resolve(answers[getFaults++]());
-    }
-    return real();
-  });
-  const store = s3Store(faultEmu, "retry", { fetch: rec.fetch }) as TestS3Store;
-  const p = `${store.path}/r.bin`;
-  const data = patternBytes(50_000, 4);
-  await putBytes(store, p, data);
-  const puts = rec.calls.filter(isObjectPut);
-  assert.deepEqual(puts.map((c) => c.status), [503, 429, 503, 500, 200]);
-  // Every attempt is signed anew (the signature covers the attempt's date).
-  assert.ok(puts.every((c) => c.headers.get("authorization")?.startsWith("AWS4-HMAC-SHA256")));
-  assert.deepEqual(await getBytes(store, p), data);
-  assert.equal(getFaults, 3);
-  await store.rmtree(store.path);
-});
+test(
+  `${faultEmu}: 503, 429 and 503 SlowDown answers are retried (re-signed) until success`,
+  {
+    ...T,
+    skip: faultSkip,
+  },
+  async () => {
+    const answers = [
+      () => new Response(null, { status: 503 }),
+      () => s3Error(429, "SlowDown"),
+      () => s3Error(503, "SlowDown"),
+      () => s3Error(500, "InternalError"),
+    ];
+    let putFaults = 0;
+    let getFaults = 0;
+    const rec = recorder((c, real) => {
+      if (isObjectPut(c) && putFaults < 4) {
+        return Promise.resolve(answers[putFaults++]());
+      }
+      if (
+        c.method === "GET" && !c.url.searchParams.has("list-type") &&
+        getFaults < 3
+      ) {
+        return Promise.resolve(answers[getFaults++]());
+      }
+      return real();
+    });
+    const store = s3Store(faultEmu, "retry", {
+      fetch: rec.fetch,
+    }) as TestS3Store;
+    const p = `${store.path}/r.bin`;
+    const data = patternBytes(50_000, 4);
+    await putBytes(store, p, data);
+    const puts = rec.calls.filter(isObjectPut);
+    assert.deepEqual(puts.map((c) => c.status), [503, 429, 503, 500, 200]);
+    // Every attempt is signed anew (the signature covers the attempt's date).
+    assert.ok(
+      puts.every((c) => c.headers.get("authorization")?.startsWith("AWS4-HMAC-SHA256")),
+    );
+    assert.deepEqual(await getBytes(store, p), data);
+    assert.equal(getFaults, 3);
+    await store.rmtree(store.path);
+  },
+);
 
-test(`${faultEmu}: a failed part and a network error are retried; the object is intact`, {
-  ...T,
-  skip: faultSkip,
-}, async () => {
-  let partFault = false;
-  let netFault = false;
-  const rec = recorder((c, real) => {
-    if (isPart(c) && c.url.searchParams.get("partNumber") === "2" && !partFault) {
-      partFault = true;
-      return Promise.resolve(s3Error(500, "InternalError"));
-    }
-    if (c.method === "POST" && c.url.searchParams.has("uploadId") && !netFault) {
-      netFault = true;
-      return Promise.reject(new TypeError("fetch failed: socket hang up (injected)"));
-    }
-    return real();
-  });
-  const store = s3Store(faultEmu, "partfault", { fetch: rec.fetch }) as TestS3Store;
-  const p = `${store.path}/m.bin`;
-  const data = patternBytes(11 * MiB, 8);
-  await putBytes(store, p, data);
-  assert.ok(partFault && netFault);
-  assert.equal(
-    rec.calls.filter((c) => isPart(c) && c.url.searchParams.get("partNumber") === "2").length,
-    2,
-  );
-  assert.equal(await sha256(await getBytes(store, p)), await sha256(data));
-  await store.rmtree(store.path);
-});
+test(
+  `${faultEmu}: a failed part and a network error are retried; the object is intact`,
+  {
+    ...T,
+    skip: faultSkip,
+  },
+  async () => {
+    let partFault = false;
+    let netFault = false;
+    const rec = recorder((c, real) => {
+      if (
+        isPart(c) && c.url.searchParams.get("partNumber") === "2" && !partFault
+      ) {
+        partFault = true;
+        return Promise.resolve(s3Error(500, "InternalError"));
+      }
+      if (
+        c.method === "POST" && c.url.searchParams.has("uploadId") && !netFault
+      ) {
+        netFault = true;
+        return Promise.reject(
+          new TypeError("fetch failed: socket hang up (injected)"),
+        );
+      }
+      return real();
+    });
+    const store = s3Store(faultEmu, "partfault", {
+      fetch: rec.fetch,
+    }) as TestS3Store;
+    const p = `${store.path}/m.bin`;
+    const data = patternBytes(11 * MiB, 8);
+    await putBytes(store, p, data);
+    assert.ok(partFault && netFault);
+    assert.equal(
+      rec.calls.filter((c) => isPart(c) && c.url.searchParams.get("partNumber") === "2").length,
+      2,
+    );
+    assert.equal(await sha256(await getBytes(store, p)), await sha256(data));
+    await store.rmtree(store.path);
+  },
+);
 
 test(
   `${faultEmu}: a download reset mid-body or cut short resumes from where it broke, byte-identical`,
@@ -492,7 +554,10 @@ test(
     let damagedOnce = false;
     const rec = recorder(async (c, real) => {
       const res = await real();
-      if (c.method === "GET" && res.status === 200 && !damagedOnce && mode !== "none") {
+      if (
+        c.method === "GET" && res.status === 200 && !damagedOnce &&
+        mode !== "none"
+      ) {
         damagedOnce = true;
         return mode === "reset"
           ? damaged(res, { errorAfter: 100_000 })
@@ -500,7 +565,9 @@ test(
       }
       return res;
     });
-    const store = s3Store(faultEmu, "resume", { fetch: rec.fetch }) as TestS3Store;
+    const store = s3Store(faultEmu, "resume", {
+      fetch: rec.fetch,
+    }) as TestS3Store;
     const p = `${store.path}/d.bin`;
     const data = patternBytes(300_000, 12);
     await putBytes(store, p, data);
@@ -558,7 +625,9 @@ test(
       }
       return res;
     });
-    const store = new TestS3Store({ ...plain.config, fetch: rec.fetch } as never);
+    const store = new TestS3Store(
+      { ...plain.config, fetch: rec.fetch } as never,
+    );
 
     const readAll = async () => {
       const got: Uint8Array[] = [];
@@ -614,7 +683,9 @@ test(
     const rec = recorder((c, real) =>
       isObjectPut(c) ? Promise.resolve(s3Error(503, "SlowDown")) : real()
     );
-    const store = s3Store(faultEmu, "down", { fetch: rec.fetch }) as TestS3Store;
+    const store = s3Store(faultEmu, "down", {
+      fetch: rec.fetch,
+    }) as TestS3Store;
     const p = `${store.path}/never.txt`;
     const err = await putText(store, p, "x").then(() => null, (e) => e);
     assert.ok(err instanceof ArtifactStoreError);
@@ -626,55 +697,64 @@ test(
   },
 );
 
-test("ceph: a body damaged on the way is refused by Content-MD5 (BadDigest) and sent again", {
-  ...T,
-  skip: typeof s3Emulator("ceph") === "string" && String(s3Emulator("ceph")),
-}, async () => {
-  // The first attempt of the small PUT and of part 2 arrive damaged.
-  const damagedOnce = new Set<string>();
-  const rec = recorder((c, real) => {
-    const id = c.url.searchParams.get("partNumber") ?? "put";
-    if (
-      (isObjectPut(c) || (isPart(c) && id === "2")) && !damagedOnce.has(id) &&
-      c.body instanceof Uint8Array
-    ) {
-      damagedOnce.add(id);
-      const copy = (c.body as Uint8Array).slice();
-      copy[copy.length >> 1] ^= 0xff;
-      // deno-lint-ignore no-explicit-any
-      const init: any = { method: c.method, headers: c.headers, body: copy };
-      return fetch(c.url, init);
-    }
-    return real();
-  });
-  const store = s3Store("ceph", "md5", { fetch: rec.fetch }) as TestS3Store;
-  const small = patternBytes(10_000, 1);
-  await putBytes(store, `${store.path}/small.bin`, small);
-  const big = patternBytes(7 * MiB, 2);
-  await putBytes(store, `${store.path}/big.bin`, big);
-  const statuses = (id: string) =>
-    rec.calls.filter((c) =>
-      (isObjectPut(c) || isPart(c)) &&
-      (c.url.searchParams.get("partNumber") ?? "put") === id
-    ).map((c) => c.status);
-  assert.deepEqual(statuses("put"), [400, 200]);
-  assert.deepEqual(statuses("1"), [200]);
-  assert.deepEqual(statuses("2"), [400, 200]);
-  assert.deepEqual(await getBytes(store, `${store.path}/small.bin`), small);
-  assert.equal(
-    await sha256(await getBytes(store, `${store.path}/big.bin`)),
-    await sha256(big),
-  );
+test(
+  "ceph: a body damaged on the way is refused by Content-MD5 (BadDigest) and sent again",
+  {
+    ...T,
+    skip: typeof s3Emulator("ceph") === "string" && String(s3Emulator("ceph")),
+  },
+  async () => {
+    // The first attempt of the small PUT and of part 2 arrive damaged.
+    const damagedOnce = new Set<string>();
+    const rec = recorder((c, real) => {
+      const id = c.url.searchParams.get("partNumber") ?? "put";
+      if (
+        (isObjectPut(c) || (isPart(c) && id === "2")) && !damagedOnce.has(id) &&
+        c.body instanceof Uint8Array
+      ) {
+        damagedOnce.add(id);
+        const copy = (c.body as Uint8Array).slice();
+        copy[copy.length >> 1] ^= 0xff;
+        // deno-lint-ignore no-explicit-any
+        const init: any = { method: c.method, headers: c.headers, body: copy };
+        return fetch(c.url, init);
+      }
+      return real();
+    });
+    const store = s3Store("ceph", "md5", { fetch: rec.fetch }) as TestS3Store;
+    const small = patternBytes(10_000, 1);
+    await putBytes(store, `${store.path}/small.bin`, small);
+    const big = patternBytes(7 * MiB, 2);
+    await putBytes(store, `${store.path}/big.bin`, big);
+    const statuses = (id: string) =>
+      rec.calls.filter((c) =>
+        (isObjectPut(c) || isPart(c)) &&
+        (c.url.searchParams.get("partNumber") ?? "put") === id
+      ).map((c) => c.status);
+    assert.deepEqual(statuses("put"), [400, 200]);
+    assert.deepEqual(statuses("1"), [200]);
+    assert.deepEqual(statuses("2"), [400, 200]);
+    assert.deepEqual(await getBytes(store, `${store.path}/small.bin`), small);
+    assert.equal(
+      await sha256(await getBytes(store, `${store.path}/big.bin`)),
+      await sha256(big),
+    );
 
-  // checksum: false sends no Content-MD5.
-  const rec2 = recorder();
-  const off = s3Store("ceph", "nomd5", { fetch: rec2.fetch, checksum: false }) as TestS3Store;
-  await putBytes(off, `${off.path}/x.bin`, patternBytes(6 * MiB, 3));
-  const sent = rec2.calls.filter((c) => isObjectPut(c) || isPart(c));
-  assert.ok(sent.length >= 2 && sent.every((c) => !c.headers.has("content-md5")));
-  await store.rmtree(store.path);
-  await off.rmtree(off.path);
-});
+    // checksum: false sends no Content-MD5.
+    const rec2 = recorder();
+    const off = s3Store("ceph", "nomd5", {
+      fetch: rec2.fetch,
+      checksum: false,
+    }) as TestS3Store;
+    await putBytes(off, `${off.path}/x.bin`, patternBytes(6 * MiB, 3));
+    const sent = rec2.calls.filter((c) => isObjectPut(c) || isPart(c));
+    assert.ok(
+      sent.length >= 2 && sent.every((c) => !c.headers.has("content-md5")),
+    );
+    await store.rmtree(store.path);
+    await off.rmtree(off.path);
+  },
+);
 
 // ---------------------------------------------------------------- credentials
 
@@ -775,7 +855,9 @@ async function serve(
   };
 }
 
-async function tempDir(): Promise<{ path: string; remove: () => Promise<void> }> {
+async function tempDir(): Promise<
+  { path: string; remove: () => Promise<void> }
+> {
   const { mkdtemp, rm } = await import("node:fs/promises");
   const { tmpdir } = await import("node:os");
   const { join } = await import("node:path");
@@ -842,20 +924,23 @@ test(
         `${home.path}/.aws/config`,
         `[profile stowage-test]\nregion = ${e.env.STOWAGE_TEST_S3_REGION}\nendpoint_url = ${e.endpoint}\n`,
       );
-      await withAwsEnv({ HOME: home.path, AWS_PROFILE: "stowage-test" }, async () => {
-        // withAwsEnv points the file variables away; use HOME's files here.
-        const { default: process } = await import("node:process");
-        delete process.env.AWS_SHARED_CREDENTIALS_FILE;
-        delete process.env.AWS_CONFIG_FILE;
-        await roundTrip("profile");
-        process.env.AWS_PROFILE = "no-such-profile";
-        await assert.rejects(
-          createArtifactStore(`s3://${e.env.STOWAGE_TEST_S3_BUCKET}/x`).then((s) =>
-            s.exists(`s3://${e.env.STOWAGE_TEST_S3_BUCKET}/x/y`)
-          ),
-          /no-such-profile/,
-        );
-      });
+      await withAwsEnv(
+        { HOME: home.path, AWS_PROFILE: "stowage-test" },
+        async () => {
+          // withAwsEnv points the file variables away; use HOME's files here.
+          const { default: process } = await import("node:process");
+          delete process.env.AWS_SHARED_CREDENTIALS_FILE;
+          delete process.env.AWS_CONFIG_FILE;
+          await roundTrip("profile");
+          process.env.AWS_PROFILE = "no-such-profile";
+          await assert.rejects(
+            createArtifactStore(`s3://${e.env.STOWAGE_TEST_S3_BUCKET}/x`).then((
+              s,
+            ) => s.exists(`s3://${e.env.STOWAGE_TEST_S3_BUCKET}/x/y`)),
+            /no-such-profile/,
+          );
+        },
+      );
     } finally {
       await home.remove();
     }
@@ -911,7 +996,9 @@ test(
         AWS_CONTAINER_AUTHORIZATION_TOKEN: "wrong-token",
         AWS_ENDPOINT_URL_S3: e.endpoint,
       }, async () => {
-        const store = await createArtifactStore(`s3://${e.env.STOWAGE_TEST_S3_BUCKET}/x`);
+        const store = await createArtifactStore(
+          `s3://${e.env.STOWAGE_TEST_S3_BUCKET}/x`,
+        );
         await assert.rejects(
           store.exists(`s3://${e.env.STOWAGE_TEST_S3_BUCKET}/x/y`),
           (err: Error) => err instanceof AuthenticationError && /container/.test(err.message),
@@ -923,51 +1010,57 @@ test(
   },
 );
 
-test(`${credEmu}: EC2 instance credentials through IMDSv2 (token first) from a loopback endpoint`, {
-  ...T,
-  skip: credSkip,
-}, async () => {
-  const e = credInfo as Exclude<typeof credInfo, string>;
-  const server = await serve((req) => {
-    if (req.method === "PUT" && req.url === "/latest/api/token") {
-      return req.headers["x-aws-ec2-metadata-token-ttl-seconds"]
-        ? { status: 200, body: "imds-token", type: "text/plain" }
-        : { status: 400, body: "" };
+test(
+  `${credEmu}: EC2 instance credentials through IMDSv2 (token first) from a loopback endpoint`,
+  {
+    ...T,
+    skip: credSkip,
+  },
+  async () => {
+    const e = credInfo as Exclude<typeof credInfo, string>;
+    const server = await serve((req) => {
+      if (req.method === "PUT" && req.url === "/latest/api/token") {
+        return req.headers["x-aws-ec2-metadata-token-ttl-seconds"]
+          ? { status: 200, body: "imds-token", type: "text/plain" }
+          : { status: 400, body: "" };
+      }
+      if (req.headers["x-aws-ec2-metadata-token"] !== "imds-token") {
+        return { status: 401, body: "" };
+      }
+      if (req.url === "/latest/meta-data/iam/security-credentials/") {
+        return { status: 200, body: "stowage-role", type: "text/plain" };
+      }
+      if (
+        req.url === "/latest/meta-data/iam/security-credentials/stowage-role"
+      ) {
+        return {
+          status: 200,
+          body: JSON.stringify({
+            Code: "Success",
+            AccessKeyId: e.env.STOWAGE_TEST_S3_ACCESS_KEY_ID,
+            SecretAccessKey: e.env.STOWAGE_TEST_S3_SECRET_ACCESS_KEY,
+            Token: "imds-session",
+            Expiration: new Date(Date.now() + 3_600_000).toISOString(),
+          }),
+        };
+      }
+      return { status: 404, body: "" };
+    });
+    try {
+      await withAwsEnv({
+        AWS_EC2_METADATA_SERVICE_ENDPOINT: server.url,
+        AWS_ENDPOINT_URL_S3: e.endpoint,
+      }, () => roundTrip("imds"));
+      assert.deepEqual(server.hits, [
+        "PUT /latest/api/token",
+        "GET /latest/meta-data/iam/security-credentials/",
+        "GET /latest/meta-data/iam/security-credentials/stowage-role",
+      ]);
+    } finally {
+      await server.close();
     }
-    if (req.headers["x-aws-ec2-metadata-token"] !== "imds-token") {
-      return { status: 401, body: "" };
-    }
-    if (req.url === "/latest/meta-data/iam/security-credentials/") {
-      return { status: 200, body: "stowage-role", type: "text/plain" };
-    }
-    if (req.url === "/latest/meta-data/iam/security-credentials/stowage-role") {
-      return {
-        status: 200,
-        body: JSON.stringify({
-          Code: "Success",
-          AccessKeyId: e.env.STOWAGE_TEST_S3_ACCESS_KEY_ID,
-          SecretAccessKey: e.env.STOWAGE_TEST_S3_SECRET_ACCESS_KEY,
-          Token: "imds-session",
-          Expiration: new Date(Date.now() + 3_600_000).toISOString(),
-        }),
-      };
-    }
-    return { status: 404, body: "" };
-  });
-  try {
-    await withAwsEnv({
-      AWS_EC2_METADATA_SERVICE_ENDPOINT: server.url,
-      AWS_ENDPOINT_URL_S3: e.endpoint,
-    }, () => roundTrip("imds"));
-    assert.deepEqual(server.hits, [
-      "PUT /latest/api/token",
-      "GET /latest/meta-data/iam/security-credentials/",
-      "GET /latest/meta-data/iam/security-credentials/stowage-role",
-    ]);
-  } finally {
-    await server.close();
-  }
-});
+  },
+);
 
 test(
   `${credEmu}: web identity credentials through STS AssumeRoleWithWebIdentity on a loopback endpoint`,
@@ -983,7 +1076,8 @@ test(
     const server = await serve((req) => {
       const form = new URLSearchParams(req.body);
       if (
-        req.method !== "POST" || form.get("Action") !== "AssumeRoleWithWebIdentity" ||
+        req.method !== "POST" ||
+        form.get("Action") !== "AssumeRoleWithWebIdentity" ||
         form.get("WebIdentityToken") !== "oidc-token-123" ||
         form.get("RoleArn") !== "arn:aws:iam::123456789012:role/stowage"
       ) {

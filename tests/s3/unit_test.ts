@@ -86,7 +86,9 @@ test("errors: S3 codes map to typed errors", () => {
   const nb = errorOf(404, body("NoSuchBucket"));
   assert.ok(nb instanceof FileNotFoundError);
   assert.match(nb.message, /bucket 'b' does not exist/);
-  assert.ok(errorOf(403, body("AccessDenied")) instanceof PermissionDeniedError);
+  assert.ok(
+    errorOf(403, body("AccessDenied")) instanceof PermissionDeniedError,
+  );
   for (const c of ["InvalidAccessKeyId", "SignatureDoesNotMatch"]) {
     const e = errorOf(403, body(c));
     assert.ok(e instanceof AuthenticationError, c);
@@ -102,11 +104,15 @@ test("errors: S3 codes map to typed errors", () => {
     errorOf(412, body("PreconditionFailed")) instanceof PreconditionFailedError,
   );
   assert.ok(
-    errorOf(412, body("PreconditionFailed"), "PUT", { "If-None-Match": "*" }) instanceof
+    errorOf(412, body("PreconditionFailed"), "PUT", {
+      "If-None-Match": "*",
+    }) instanceof
       FileExistsError,
   );
   assert.ok(errorOf(501, body("NotImplemented")) instanceof NotSupportedError);
-  assert.ok(errorOf(400, body("EntityTooSmall")) instanceof InvalidArgumentError);
+  assert.ok(
+    errorOf(400, body("EntityTooSmall")) instanceof InvalidArgumentError,
+  );
   const region = mapS3Error({
     status: 301,
     headers: new Headers({ "x-amz-bucket-region": "eu-west-1" }),
@@ -185,7 +191,10 @@ test("credentials: explicit config beats env, env beats files", async () => {
     env: (n: string) => env[n],
     readTextFile: (p: string) => Promise.resolve(files[p]),
   };
-  const explicit = await resolveS3Settings({ ...KEYS, region: "eu-west-3" }, opts);
+  const explicit = await resolveS3Settings(
+    { ...KEYS, region: "eu-west-3" },
+    opts,
+  );
   assert.equal(explicit.credentials.source, "config");
   assert.equal(explicit.region, "eu-west-3");
   assert.equal(explicit.endpoint, "http://127.0.0.1:1");
@@ -267,7 +276,11 @@ test("urls: virtual-hosted on AWS, path-style on endpoints, forcePathStyle, dott
     "https://bkt.s3.eu-west-1.amazonaws.com/p/a%20b%2Bc.txt",
   );
   assert.equal(
-    await stat({ path: "s3://bkt/p", region: "eu-west-1", forcePathStyle: true }),
+    await stat({
+      path: "s3://bkt/p",
+      region: "eu-west-1",
+      forcePathStyle: true,
+    }),
     "https://s3.eu-west-1.amazonaws.com/bkt/p/a%20b%2Bc.txt",
   );
   assert.equal(
@@ -396,7 +409,10 @@ test("listing: a repeated or missing continuation token is an error, not a loop"
     path: "s3://b/p",
     endpoint: "http://127.0.0.1:1",
     ...KEYS,
-    fetch: cannedList({ "": listXml(["p/a"], "t1"), t1: listXml(["p/b"], "t1") }),
+    fetch: cannedList({
+      "": listXml(["p/a"], "t1"),
+      t1: listXml(["p/b"], "t1"),
+    }),
   });
   await assert.rejects(loop.listdir("s3://b/p"), /repeated continuation token/);
   const cut = new S3ArtifactStore({

@@ -17,7 +17,10 @@ test("checksum: MD5 matches node:crypto for sizes around block edges, incrementa
 test("checksum: CRC32C check value, chaining, unaligned views", () => {
   const enc = new TextEncoder();
   assert.equal(crc32c(enc.encode("123456789")), 0xe3069283);
-  assert.equal(crc32c(enc.encode("56789"), crc32c(enc.encode("1234"))), 0xe3069283);
+  assert.equal(
+    crc32c(enc.encode("56789"), crc32c(enc.encode("1234"))),
+    0xe3069283,
+  );
   const bitwise = (d: Uint8Array) => {
     let c = 0xffffffff;
     for (const b of d) {

@@ -26,18 +26,32 @@ test("custom flavor: listed, created from a URI, used through fileio", async () 
   const store = await createArtifactStore("kv://unit-bucket/prefix");
   assert.ok(store instanceof KvArtifactStore);
   await fileio.writeText("kv://unit-bucket/prefix/a/b.txt", "hello kv");
-  assert.equal(await fileio.readText("kv://unit-bucket/prefix/a/b.txt"), "hello kv");
-  assert.deepEqual(await fileio.listdir("kv://unit-bucket/prefix/a"), ["b.txt"]);
+  assert.equal(
+    await fileio.readText("kv://unit-bucket/prefix/a/b.txt"),
+    "hello kv",
+  );
+  assert.deepEqual(await fileio.listdir("kv://unit-bucket/prefix/a"), [
+    "b.txt",
+  ]);
   assert.deepEqual(await fileio.glob("kv://unit-bucket/**/*.txt"), [
     "kv://unit-bucket/prefix/a/b.txt",
   ]);
   // Copy across flavors streams through fileio.
-  await fileio.copy("kv://unit-bucket/prefix/a/b.txt", "memory://custom-flavor-test/b.txt");
-  assert.equal(await fileio.readText("memory://custom-flavor-test/b.txt"), "hello kv");
+  await fileio.copy(
+    "kv://unit-bucket/prefix/a/b.txt",
+    "memory://custom-flavor-test/b.txt",
+  );
+  assert.equal(
+    await fileio.readText("memory://custom-flavor-test/b.txt"),
+    "hello kv",
+  );
 });
 
 conformance({
   name: "custom kv flavor",
-  store: new KvArtifactStore({ path: "kv://conformance", partSize: 256 * 1024 }),
+  store: new KvArtifactStore({
+    path: "kv://conformance",
+    partSize: 256 * 1024,
+  }),
   bigFileBytes: 1024 * 1024 + 77,
 });

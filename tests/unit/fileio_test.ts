@@ -53,9 +53,14 @@ test("fileio: copy and rename across stores stream and respect overwrite", async
   await fileio.writeBytes("memory://fio-copy/big.bin", data);
   await fileio.copy("memory://fio-copy/big.bin", `${dir}/big.bin`);
   assert.deepEqual(await fileio.readBytes(`${dir}/big.bin`), data);
-  await assert.rejects(fileio.copy("memory://fio-copy/big.bin", `${dir}/big.bin`), FileExistsError);
+  await assert.rejects(
+    fileio.copy("memory://fio-copy/big.bin", `${dir}/big.bin`),
+    FileExistsError,
+  );
   await fileio.writeText("memory://fio-copy/small.txt", "s");
-  await fileio.copy("memory://fio-copy/small.txt", `${dir}/big.bin`, { overwrite: true });
+  await fileio.copy("memory://fio-copy/small.txt", `${dir}/big.bin`, {
+    overwrite: true,
+  });
   assert.equal(await fileio.readText(`${dir}/big.bin`), "s");
   await fileio.rename(`${dir}/big.bin`, "memory://fio-copy/moved.txt");
   assert.equal(await fileio.exists(`${dir}/big.bin`), false);
@@ -65,7 +70,9 @@ test("fileio: copy and rename across stores stream and respect overwrite", async
   });
   assert.deepEqual(ranged, data.slice(10, 14));
   let walked = 0;
-  for await (const [, , files] of fileio.walk("memory://fio-copy")) walked += files.length;
+  for await (const [, , files] of fileio.walk("memory://fio-copy")) {
+    walked += files.length;
+  }
   assert.equal(walked, 3);
   assert.equal(await fileio.size("memory://fio-copy/big.bin"), data.length);
   await fileio.rmtree(dir);
@@ -73,7 +80,9 @@ test("fileio: copy and rename across stores stream and respect overwrite", async
 
 test("fileio: a failing source aborts the cross-store copy and leaves nothing", async () => {
   const dir = mkdtempSync(`${testTmp() ?? tmpdir()}/stowage-fileio-`);
-  await assert.rejects(fileio.copy("memory://fio-copy/missing.bin", `${dir}/out.bin`));
+  await assert.rejects(
+    fileio.copy("memory://fio-copy/missing.bin", `${dir}/out.bin`),
+  );
   assert.equal(await fileio.exists(`${dir}/out.bin`), false);
   assert.deepEqual(await fileio.listdir(dir), []);
   await fileio.rmtree(dir);

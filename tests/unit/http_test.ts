@@ -11,8 +11,15 @@ import {
 } from "../../mod.ts";
 import { errorForStatus, HttpClient, paginate, resumableBody } from "../../src/http.ts";
 
-const mapError = (e: { status: number; body: string; request: { path?: string } }) =>
-  errorForStatus({ status: e.status, message: e.body, flavor: "test", path: e.request.path });
+const mapError = (
+  e: { status: number; body: string; request: { path?: string } },
+) =>
+  errorForStatus({
+    status: e.status,
+    message: e.body,
+    flavor: "test",
+    path: e.request.path,
+  });
 
 function client(fetchImpl: typeof fetch, sign?: () => void) {
   return new HttpClient({
@@ -35,7 +42,11 @@ test("http: retries 503 and 429, re-signing every attempt", async () => {
     seen.push(String(init?.body));
     return Promise.resolve(new Response("x", { status: statuses.shift()! }));
   }, () => signs++);
-  const res = await c.send({ method: "PUT", url: "http://127.0.0.1/x", body: "payload" });
+  const res = await c.send({
+    method: "PUT",
+    url: "http://127.0.0.1/x",
+    body: "payload",
+  });
   assert.equal(res.status, 200);
   assert.equal(signs, 3);
   assert.deepEqual(seen, ["payload", "payload", "payload"]);
@@ -49,30 +60,51 @@ test("http: network errors are retried; 4xx are not; retries are bounded", async
       ? Promise.reject(new TypeError("connection reset"))
       : Promise.resolve(new Response("ok"));
   });
-  assert.equal(await (await flaky.send({ method: "GET", url: "http://127.0.0.1/" })).text(), "ok");
+  assert.equal(
+    await (await flaky.send({ method: "GET", url: "http://127.0.0.1/" }))
+      .text(),
+    "ok",
+  );
   let n404 = 0;
-  const missing = client(() => (n404++, Promise.resolve(new Response("gone", { status: 404 }))));
+  const missing = client(
+    () => (n404++, Promise.resolve(new Response("gone", { status: 404 }))),
+  );
   await assert.rejects(
     missing.send({ method: "GET", url: "http://127.0.0.1/", path: "p" }),
     FileNotFoundError,
   );
   assert.equal(n404, 1);
   let n500 = 0;
-  const down = client(() => (n500++, Promise.resolve(new Response("down", { status: 500 }))));
-  await assert.rejects(down.send({ method: "GET", url: "http://127.0.0.1/" }), (e: Error) => {
-    assert.ok(e instanceof ArtifactStoreError && e.retryable);
-    return true;
-  });
+  const down = client(
+    () => (n500++, Promise.resolve(new Response("down", { status: 500 }))),
+  );
+  await assert.rejects(
+    down.send({ method: "GET", url: "http://127.0.0.1/" }),
+    (e: Error) => {
+      assert.ok(e instanceof ArtifactStoreError && e.retryable);
+      return true;
+    },
+  );
   assert.equal(n500, 5, "first try + 4 retries");
   let once = 0;
-  const noRetry = client(() => (once++, Promise.resolve(new Response("", { status: 503 }))));
-  await assert.rejects(noRetry.send({ method: "POST", url: "http://127.0.0.1/", retry: false }));
+  const noRetry = client(
+    () => (once++, Promise.resolve(new Response("", { status: 503 }))),
+  );
+  await assert.rejects(
+    noRetry.send({ method: "POST", url: "http://127.0.0.1/", retry: false }),
+  );
   assert.equal(once, 1);
 });
 
 test("http: status mapping", () => {
-  assert.ok(errorForStatus({ status: 403, flavor: "x" }) instanceof PermissionDeniedError);
-  assert.ok(errorForStatus({ status: 412, flavor: "x" }) instanceof PreconditionFailedError);
+  assert.ok(
+    errorForStatus({ status: 403, flavor: "x" }) instanceof
+      PermissionDeniedError,
+  );
+  assert.ok(
+    errorForStatus({ status: 412, flavor: "x" }) instanceof
+      PreconditionFailedError,
+  );
   assert.equal(
     errorForStatus({ status: 412, flavor: "x", createOnly: true }).code,
     "AlreadyExists",
@@ -98,14 +130,20 @@ test("http: the timeout covers the headers, over a real socket", async () => {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const port = (server.address() as AddressInfo).port;
   try {
-    const c = new HttpClient({ flavor: "t", mapError, timeoutMs: 50, retry: { maxRetries: 0 } });
+    const c = new HttpClient({
+      flavor: "t",
+      mapError,
+      timeoutMs: 50,
+      retry: { maxRetries: 0 },
+    });
     await assert.rejects(
       c.send({ method: "GET", url: `http://127.0.0.1:${port}/` }),
       ArtifactStoreError,
     );
     const ok = new HttpClient({ flavor: "t", mapError, timeoutMs: 2000 });
     assert.equal(
-      await (await ok.send({ method: "GET", url: `http://127.0.0.1:${port}/` })).text(),
+      await (await ok.send({ method: "GET", url: `http://127.0.0.1:${port}/` }))
+        .text(),
       "late",
     );
   } finally {
@@ -115,27 +153,43 @@ test("http: the timeout covers the headers, over a real socket", async () => {
 });
 
 test("http: paginate refuses repeated and missing tokens", async () => {
-  const collect = async (pages: { items: number[]; next?: string; truncated?: boolean }[]) => {
+  const collect = async (
+    pages: { items: number[]; next?: string; truncated?: boolean }[],
+  ) => {
     const out: number[] = [];
     let i = 0;
-    for await (const x of paginate(() => Promise.resolve(pages[i++]), "things")) out.push(x);
+    for await (
+      const x of paginate(() => Promise.resolve(pages[i++]), "things")
+    ) out.push(x);
     return out;
   };
   assert.deepEqual(
-    await collect([{ items: [1], next: "a" }, { items: [2], next: "b" }, { items: [3] }]),
+    await collect([{ items: [1], next: "a" }, { items: [2], next: "b" }, {
+      items: [3],
+    }]),
     [1, 2, 3],
   );
-  await assert.rejects(collect([{ items: [1], next: "a" }, { items: [2], next: "a" }]), /repeated/);
-  await assert.rejects(collect([{ items: [1], truncated: true }]), /no continuation token/);
+  await assert.rejects(
+    collect([{ items: [1], next: "a" }, { items: [2], next: "a" }]),
+    /repeated/,
+  );
+  await assert.rejects(
+    collect([{ items: [1], truncated: true }]),
+    /no continuation token/,
+  );
 });
 
-function bodyOf(bytes: Uint8Array, breakAfter?: number): ReadableStream<Uint8Array> {
+function bodyOf(
+  bytes: Uint8Array,
+  breakAfter?: number,
+): ReadableStream<Uint8Array> {
   let sent = false;
   return new ReadableStream({
     pull(c) {
       if (sent) {
-        if (breakAfter !== undefined) c.error(new TypeError("connection reset"));
-        else c.close();
+        if (breakAfter !== undefined) {
+          c.error(new TypeError("connection reset"));
+        } else c.close();
         return;
       }
       c.enqueue(breakAfter !== undefined ? bytes.slice(0, breakAfter) : bytes);
@@ -149,7 +203,10 @@ test("http: downloads resume after a reset or a cut body, and never yield wrong 
   const offsets: number[] = [];
   const s = resumableBody({ body: bodyOf(data, 300), length: 1000 }, (off) => {
     offsets.push(off);
-    return Promise.resolve({ body: bodyOf(data.slice(off)), length: 1000 - off });
+    return Promise.resolve({
+      body: bodyOf(data.slice(off)),
+      length: 1000 - off,
+    });
   });
   assert.deepEqual(new Uint8Array(await new Response(s).arrayBuffer()), data);
   assert.deepEqual(offsets, [300]);
@@ -181,5 +238,8 @@ test("http: downloads resume after a reset or a cut body, and never yield wrong 
     { body: bodyOf(data, 100), length: null },
     () => Promise.reject(new Error("x")),
   );
-  await assert.rejects(new Response(unknown).arrayBuffer(), /could not be resumed/);
+  await assert.rejects(
+    new Response(unknown).arrayBuffer(),
+    /could not be resumed/,
+  );
 });

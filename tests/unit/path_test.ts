@@ -35,7 +35,10 @@ test("paths: resolvePath keeps inside the root and refuses the rest", () => {
   assert.equal(resolvePath(root, "a\\b\\c"), "a/b/c");
   assert.equal(resolvePath(root, "a/./b/../c"), "a/c");
   assert.equal(resolvePath(root, "pct%20.txt"), "pct%20.txt");
-  assert.equal(resolvePath(root, "s3://bucket/prefix/sp ace+&#?.txt"), "sp ace+&#?.txt");
+  assert.equal(
+    resolvePath(root, "s3://bucket/prefix/sp ace+&#?.txt"),
+    "sp ace+&#?.txt",
+  );
   for (
     const bad of [
       "",
@@ -50,9 +53,16 @@ test("paths: resolvePath keeps inside the root and refuses the rest", () => {
       "nul\0byte",
     ]
   ) {
-    assert.throws(() => resolvePath(root, bad), InvalidPathError, JSON.stringify(bad));
+    assert.throws(
+      () => resolvePath(root, bad),
+      InvalidPathError,
+      JSON.stringify(bad),
+    );
   }
-  assert.equal(resolvePath(root, "az://bucket/prefix/x", { schemes: ["az://"] }), "x");
+  assert.equal(
+    resolvePath(root, "az://bucket/prefix/x", { schemes: ["az://"] }),
+    "x",
+  );
 });
 
 test("paths: local roots take absolute paths and file URLs", () => {
@@ -84,5 +94,10 @@ test("paths: error messages say what to do", () => {
 test("paths: names sort by code point, not UTF-16 unit", () => {
   assert.ok(compareCodePoints("\uffff", "\u{10000}") < 0);
   assert.ok(compareCodePoints("a", "ab") < 0);
-  assert.deepEqual(sortNames(["\u{1f600}", "\uff61", "z", "Z"]), ["Z", "z", "\uff61", "\u{1f600}"]);
+  assert.deepEqual(sortNames(["\u{1f600}", "\uff61", "z", "Z"]), [
+    "Z",
+    "z",
+    "\uff61",
+    "\u{1f600}",
+  ]);
 });

@@ -52,10 +52,14 @@ test("registry: configs are validated by the flavor's schema", async () => {
   await assert.rejects(
     createArtifactStore({ flavor: "memory", path: "s3://bucket" }),
     (e: Error) =>
-      e instanceof ConfigError && /takes paths starting with 'memory:\/\/'/.test(e.message),
+      e instanceof ConfigError &&
+      /takes paths starting with 'memory:\/\/'/.test(e.message),
   );
   await assert.rejects(createArtifactStore("relative/path"), ConfigError);
-  const s = await createArtifactStore({ flavor: "memory", path: `"memory://quoted"` });
+  const s = await createArtifactStore({
+    flavor: "memory",
+    path: `"memory://quoted"`,
+  });
   assert.equal(s.path, "memory://quoted");
   const local = await createArtifactStore("/tmp/stowage-registry-test");
   assert.equal(local.flavor, "local");
@@ -66,7 +70,11 @@ test("registry: register a flavor object with its own schema, then unregister", 
     name: "sized",
     type: "artifact_store",
     supportedSchemes: ["sized://"],
-    configSchema: v.object({ path: v.string(), flavor: v.optional(v.string()), size: v.number() }),
+    configSchema: v.object({
+      path: v.string(),
+      flavor: v.optional(v.string()),
+      size: v.number(),
+    }),
     create: (c) => new MemoryArtifactStore({ path: `memory://sized-${c.size}` }),
   };
   registerFlavor(flavor as unknown as Flavor);
@@ -75,12 +83,19 @@ test("registry: register a flavor object with its own schema, then unregister", 
     createArtifactStore({ flavor: "sized", path: "sized://x", size: "big" }),
     (e: Error) => e instanceof ConfigError && /size/.test(e.message),
   );
-  const s = await createArtifactStore({ flavor: "sized", path: "sized://x", size: 3 });
+  const s = await createArtifactStore({
+    flavor: "sized",
+    path: "sized://x",
+    size: 3,
+  });
   assert.equal(s.path, "memory://sized-3");
   assert.equal(unregisterFlavor("sized"), true);
   await assert.rejects(getFlavor("sized"), ConfigError);
   assert.throws(() => registerFlavor({} as Flavor), ConfigError);
-  assert.throws(() => registerFlavor(localFlavor as unknown as Flavor), ConfigError);
+  assert.throws(
+    () => registerFlavor(localFlavor as unknown as Flavor),
+    ConfigError,
+  );
   assert.equal(unregisterFlavor("local"), false, "built-ins stay");
 });
 
@@ -94,7 +109,9 @@ test("registry: a store class without FLAVOR is refused with advice", () => {
 
 test("errors: local errno codes map to typed errors with context", () => {
   const e = (code: string) => Object.assign(new Error(code), { code });
-  assert.ok(mapLocalError(e("ENOENT"), { path: "/x" }) instanceof FileNotFoundError);
+  assert.ok(
+    mapLocalError(e("ENOENT"), { path: "/x" }) instanceof FileNotFoundError,
+  );
   assert.ok(mapLocalError(e("EISDIR")) instanceof IsADirectoryError);
   assert.ok(mapLocalError(e("EACCES")) instanceof PermissionDeniedError);
   const deno = Object.assign(new Error("x"), { name: "NotFound" });
@@ -102,7 +119,11 @@ test("errors: local errno codes map to typed errors with context", () => {
   const other = mapLocalError(e("EIO"), { path: "/y", op: "read" });
   assert.ok(other instanceof ArtifactStoreError);
   assert.match(other.message, /Cannot read '\/y'/);
-  const nf = mapLocalError(e("ENOENT"), { path: "/x", op: "read", flavor: "local" });
+  const nf = mapLocalError(e("ENOENT"), {
+    path: "/x",
+    op: "read",
+    flavor: "local",
+  });
   assert.equal(nf.code, "NotFound");
   assert.equal(nf.path, "/x");
   assert.equal(nf.flavor, "local");
