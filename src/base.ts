@@ -18,7 +18,7 @@ import {
   NotADirectoryError,
   NotSupportedError,
 } from "./errors.ts";
-import { type CompiledGlob, compileGlob, matchGlob, mayMatchBelow } from "./glob.ts";
+import { type CompiledGlob, compileGlob, matchFile, matchGlob, mayMatchBelow } from "./glob.ts";
 import {
   joinKey,
   joinUri,
@@ -602,7 +602,13 @@ export abstract class BaseArtifactStore {
   async glob(pattern: string): Promise<string[]> {
     const dirsOnly = /[/\\]$/.test(pattern);
     const g = compileGlob(this.resolve(pattern) + (dirsOnly ? "/" : ""));
-    return sortNames((await this.globKeys(g)).map((k) => this.uri(k)));
+    const keys = new Set(await this.globKeys(g));
+    // `x/**` matches `x` itself (zero levels), as in fsspec, Python and bash: the listing
+    // starts below the literal directory, so that one is checked here, once for every flavor.
+    if (!g.literal && matchGlob(g, g.literalDir) && await this.isdir(this.uri(g.literalDir))) {
+      keys.add(g.literalDir);
+    }
+    return sortNames([...keys].map((k) => this.uri(k)));
   }
 
   /**
@@ -631,7 +637,7 @@ export abstract class BaseArtifactStore {
       }
       for (const name of entries.files) {
         const key = joinKey(dir, name);
-        if (!g.dirsOnly && matchGlob(g, key)) out.push(key);
+        if (matchFile(g, key)) out.push(key);
       }
       for (const name of entries.dirs) {
         const key = joinKey(dir, name);

@@ -37,6 +37,12 @@ export interface CompiledGlob {
   readonly recursive: boolean;
   /** True when the pattern has no wildcard at all. */
   readonly literal: boolean;
+  /**
+   * The segments a file is matched with: a trailing `**` must take at least one level,
+   * since its zero-level match names the directory before it (`x/**` matches the
+   * directory `x`, never a file `x`), as in Python and bash.
+   */
+  readonly fileSegments: readonly GlobSegment[];
 }
 
 /**
@@ -55,8 +61,13 @@ export function hasMagic(s: string): boolean {
   return /[*?[]/.test(s);
 }
 
+/**
+ * Escapes one literal character outside a class. Under the `u` flag only syntax
+ * characters (and `/`) may be escaped: escaping anything else, such as `-`, is a
+ * `SyntaxError`.
+ */
 function escapeRe(ch: string): string {
-  return /[\\^$.*+?()[\]{}|/-]/.test(ch) ? "\\" + ch : ch;
+  return /[\\^$.*+?()[\]{}|/]/.test(ch) ? "\\" + ch : ch;
 }
 
 function compileSegment(seg: string): GlobSegment {
@@ -92,12 +103,17 @@ function compileSegment(seg: string): GlobSegment {
         body = body.slice(1);
       }
       let cls = "";
+      const esc = (b: string) => /[\\\]^[-]/.test(b) ? "\\" + b : b;
       for (let k = 0; k < body.length; k++) {
         const b = body[k];
-        if (b === "-" && k > 0 && k < body.length - 1) cls += "-";
-        else cls += /[\\\]^[-]/.test(b) ? "\\" + b : b;
+        if (k + 2 < body.length && body[k + 1] === "-") {
+          // A range; one whose ends are out of order matches nothing (as in Python).
+          const hi = body[k + 2];
+          if (b.codePointAt(0)! <= hi.codePointAt(0)!) cls += `${esc(b)}-${esc(hi)}`;
+          k += 2;
+        } else cls += esc(b);
       }
-      re += negate ? `[^${cls}]` : `[${cls}]`;
+      re += cls === "" ? (negate ? "[^]" : "[]") : negate ? `[^${cls}]` : `[${cls}]`;
       stillLiteral = false;
       i = j;
     } else {
@@ -130,8 +146,13 @@ export function compileGlob(pattern: string): CompiledGlob {
     if (s.kind !== "literal") break;
     lit.push(s.value);
   }
+  const last = segments[segments.length - 1];
+  const fileSegments = last?.kind === "globstar"
+    ? [...segments, { kind: "regex", re: /^.*$/su, literalStart: "" } as GlobSegment]
+    : segments;
   return {
     segments,
+    fileSegments,
     literalDir: lit.join("/"),
     dirsOnly,
     recursive: segments.some((s) => s.kind === "globstar"),
@@ -158,6 +179,25 @@ function segMatches(s: GlobSegment, name: string): boolean {
  */
 export function matchGlob(g: CompiledGlob, key: string): boolean {
   return matchSegments(g.segments, key === "" ? [] : key.split("/"));
+}
+
+/**
+ * Tests the key of a file (not a directory) against a compiled pattern: like
+ * {@linkcode matchGlob}, but a trailing `**` must take at least one level.
+ *
+ * @param g the compiled pattern
+ * @param key a relative file key
+ * @returns true when the file matches
+ *
+ * @example
+ * ```ts
+ * import { compileGlob, matchFile } from "./glob.ts";
+ * const g = compileGlob("*\/**");
+ * console.assert(matchFile(g, "d/f") && !matchFile(g, "f"));
+ * ```
+ */
+export function matchFile(g: CompiledGlob, key: string): boolean {
+  return !g.dirsOnly && matchSegments(g.fileSegments, key === "" ? [] : key.split("/"));
 }
 
 function matchSegments(

@@ -34,7 +34,7 @@ import {
   NotADirectoryError,
   NotSupportedError,
 } from "./errors.ts";
-import { type CompiledGlob, literalPrefix, matchGlob } from "./glob.ts";
+import { type CompiledGlob, literalPrefix, matchFile, matchGlob } from "./glob.ts";
 import { type BodyPart, resumableBody } from "./http.ts";
 import { joinKey } from "./path.ts";
 import { concatBytes, readAllBytes } from "./streams.ts";
@@ -426,7 +426,7 @@ export abstract class ObjectStore extends BaseArtifactStore {
           continue;
         }
         const rel = this.relOf(o.key);
-        if (!g.dirsOnly && matchGlob(g, rel)) found.add(rel);
+        if (matchFile(g, rel)) found.add(rel);
         // Every parent below the literal directory is an implied directory.
         let i = rel.lastIndexOf("/");
         while (i > 0) {
