@@ -221,7 +221,7 @@ async function main(): Promise<void> {
     return;
   }
   const t0 = performance.now();
-  for (const dir of [ROOT_DIR, `${ROOT_DIR}/tests`]) {
+  for (const dir of [ROOT_DIR, `${ROOT_DIR}/tests/tooling`]) {
     const why = await ensureNpm(dir, (l) => console.log(l));
     if (why) throw new Error(why);
   }

@@ -1,7 +1,8 @@
 // What the test and bench tasks install for themselves, so that a fresh clone with only
 // Deno runs `deno task test`: the npm packages of the library (`package.json`, for Bun and
-// Node) and of the test tooling (`tests/package.json`: emulators, tsx, esbuild, miniflare,
-// fast-check), each `npm ci`-ed when its node_modules is missing or older than its
+// Node, with fast-check for the property tests) and of the test tooling
+// (`tests/tooling/package.json`: emulators, tsx, esbuild, miniflare; in a folder of its own so
+// that no test file resolves a second copy of hono or valibot, and Deno sees no nested package), each `npm ci`-ed when its node_modules is missing or older than its
 // lockfile; Bun when it is missing; Debian's radosgw (Ceph) when it is missing and this is
 // root on Debian. What cannot be installed is reported, and the runner skips what needs it.
 
@@ -19,8 +20,22 @@ export const ROOT = fileURLToPath(new URL("..", import.meta.url)).replace(
   "",
 );
 
-/** The folder of the test tooling's npm packages. */
-export const TEST_NODE_MODULES = join(ROOT, "tests", "node_modules");
+export const TOOLING = join(ROOT, "tests", "tooling");
+
+/** The test tooling's node_modules. */
+export const TEST_NODE_MODULES = join(TOOLING, "node_modules");
+
+/**
+ * A file URL for importing a package of the test tooling from anywhere (Node resolves bare
+ * names from the importing file, and the tooling is not on that path).
+ *
+ * @param name the package name
+ * @param entry its entry file inside the package
+ * @returns the URL to pass to `import()`
+ */
+export function toolingImport(name: string, entry: string): string {
+  return pathToFileURL(join(TEST_NODE_MODULES, name, entry)).href;
+}
 
 /** The pinned Bun the suites run under. */
 export const BUN_VERSION = "1.4.5";

@@ -25,6 +25,7 @@ import {
   ensureRadosgw,
   ROOT,
   TEST_NODE_MODULES,
+  TOOLING,
   tsxImport,
 } from "./_deps.ts";
 
@@ -146,7 +147,7 @@ async function prepare(runtimes: string[], emulators: string[]) {
   const skippedRuntimes = new Map<string, string>();
   const unavailable = new Map<string, string>();
   const lib = await ensureNpm(ROOT, log);
-  const tools = await ensureNpm(join(ROOT, "tests"), log);
+  const tools = await ensureNpm(TOOLING, log);
   if (lib) {
     for (const r of ["bun", "node"]) {
       skippedRuntimes.set(r, `the library's npm packages: ${lib}`);

@@ -77,7 +77,7 @@ async function cmdVersion(
  * @returns name → version
  */
 export async function versions(): Promise<Record<string, string>> {
-  const nm = `${ROOT}/tests/node_modules`;
+  const nm = `${ROOT}/tests/tooling/node_modules`;
   const bnm = `${ROOT}/bench/node_modules`;
   const [deno, node, bun, ceph] = await Promise.all([
     cmdVersion("deno", ["--version"], /deno (\S+)/),

@@ -198,6 +198,7 @@ export async function startAzurite(): Promise<Emulator> {
   const main = join(
     root,
     "tests",
+    "tooling",
     "node_modules",
     "azurite",
     "dist",
@@ -209,7 +210,7 @@ export async function startAzurite(): Promise<Emulator> {
     await access(main);
   } catch {
     throw new EmulatorUnavailableError(
-      `Azurite not found at ${main}; run \`npm ci\` in ${root}/tests ` +
+      `Azurite not found at ${main}; run \`npm ci\` in ${root}/tests/tooling ` +
         "(devDependency azurite@3.35.0)",
     );
   }

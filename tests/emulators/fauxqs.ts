@@ -61,12 +61,12 @@ function hereDir(): string {
 export async function startFauxqs(): Promise<Emulator> {
   const here = hereDir();
   const server = join(here, "fauxqs_server.mjs");
-  const pkg = join(here, "..", "node_modules", "fauxqs", "package.json");
+  const pkg = join(here, "..", "tooling", "node_modules", "fauxqs", "package.json");
   try {
     await access(pkg);
   } catch {
     throw new EmulatorUnavailableError(
-      `fauxqs is not installed (no ${pkg}); run \`npm ci\` in tests/ ` +
+      `fauxqs is not installed (no ${pkg}); run \`npm ci\` in tests/tooling/ ` +
         "(devDependency fauxqs@1.9.2; `deno task test` does it)",
     );
   }

@@ -10,9 +10,8 @@
 // on SIGTERM/SIGINT.
 
 import process from "node:process";
-// Loaded by a computed name: fauxqs lives in tests/node_modules (Node resolves it from
-// here), and `deno check tests/` need not resolve a package only Node runs.
-const fauxqs = "fauxqs";
+// fauxqs lives in the test tooling (tests/tooling/node_modules), off Node's resolution path.
+const fauxqs = new URL("../tooling/node_modules/fauxqs/dist/app.js", import.meta.url).href;
 const { buildApp } = await import(fauxqs);
 
 const BODY_LIMIT = 256 * 1024 * 1024;

@@ -65,6 +65,7 @@ export async function startGcs(): Promise<Emulator> {
   const storage = join(
     root,
     "tests",
+    "tooling",
     "node_modules",
     "firebase-tools",
     "lib",
@@ -76,7 +77,7 @@ export async function startGcs(): Promise<Emulator> {
     await access(storage);
   } catch {
     throw new EmulatorUnavailableError(
-      `firebase-tools not found at ${storage}; run \`npm ci\` in ${root}/tests ` +
+      `firebase-tools not found at ${storage}; run \`npm ci\` in ${root}/tests/tooling ` +
         "(devDependency firebase-tools@15.34.2, --ignore-scripts is enough)",
     );
   }

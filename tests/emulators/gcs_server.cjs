@@ -43,6 +43,7 @@ const root = path.resolve(__dirname, "..", "..");
 const storageDir = path.join(
   root,
   "tests",
+  "tooling",
   "node_modules",
   "firebase-tools",
   "lib",

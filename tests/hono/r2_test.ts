@@ -26,7 +26,10 @@ test("r2: the binding from `bucket` or from `env` under the URI's first segment"
     env: { ARTIFACTS: fake },
   });
   assert.equal(await b.exists("r2://ARTIFACTS/nothing"), false);
-  assert.deepEqual(await b.glob("r2://ARTIFACTS/**"), []);
+  assert.deepEqual(
+    (await b.glob("r2://ARTIFACTS/**")).filter((p) => p !== "r2://ARTIFACTS"),
+    [],
+  ); // `x/**` includes `x` itself
 });
 
 test("r2: a missing binding or a part size below R2's minimum is a ConfigError", async () => {

@@ -17,6 +17,7 @@ import { R2ArtifactStore, type R2BucketLike } from "../../flavors/r2.ts";
 import { conformance, patternBytes, sha256 } from "../conformance/suite.ts";
 import { readAllBytes } from "../../src/streams.ts";
 import { emulator, runtimeName, testTmp } from "../_env.ts";
+import { toolingImport } from "../_deps.ts";
 import { smoke } from "./_smoke.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(
@@ -36,7 +37,7 @@ const skip = runtimeName() !== "node"
 let bundlePath: string | undefined;
 async function bundle(): Promise<string> {
   if (bundlePath) return bundlePath;
-  const esbuild = await import("esbuild");
+  const esbuild = await import(toolingImport("esbuild", "lib/main.js"));
   const dir = mkdtempSync(`${testTmp() ?? tmpdir()}/stowage-worker-`);
   const out = `${dir}/worker.mjs`;
   await esbuild.build({
@@ -55,7 +56,7 @@ async function bundle(): Promise<string> {
 async function startWorker(
   bindings: Record<string, string>,
 ): Promise<{ mf: Miniflare; url: string }> {
-  const { Miniflare } = await import("miniflare");
+  const { Miniflare } = await import(toolingImport("miniflare", "dist/src/index.js"));
   const scriptPath = await bundle();
   const mf = new Miniflare({
     modules: true,
@@ -126,7 +127,7 @@ let r2mf: Miniflare | undefined;
 let r2store: R2ArtifactStore | string = skip ?? "";
 if (!skip) {
   try {
-    const { Miniflare } = await import("miniflare");
+    const { Miniflare } = await import(toolingImport("miniflare", "dist/src/index.js"));
     r2mf = new Miniflare({
       modules: true,
       script: "export default { fetch() { return new Response('') } }",

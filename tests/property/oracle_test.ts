@@ -34,16 +34,22 @@ const ALPHABET = [
 ];
 const PATTERN_LITERALS = ALPHABET.filter((c) => c !== "[" && c !== "]");
 
-const nameArb = fc.array(fc.constantFrom(...ALPHABET), { minLength: 1, maxLength: 4 })
+const nameArb = fc.array(fc.constantFrom(...ALPHABET), {
+  minLength: 1,
+  maxLength: 4,
+})
   .map((a) => a.join(""))
   .filter((n) => n !== "." && n !== "..");
 
 /** A tree: a list of file paths up to three levels deep (no file is also a directory). */
-const treeArb = fc.uniqueArray(fc.array(nameArb, { minLength: 1, maxLength: 3 }), {
-  minLength: 1,
-  maxLength: 12,
-  selector: (p) => p.join("/"),
-}).map((paths) => {
+const treeArb = fc.uniqueArray(
+  fc.array(nameArb, { minLength: 1, maxLength: 3 }),
+  {
+    minLength: 1,
+    maxLength: 12,
+    selector: (p) => p.join("/"),
+  },
+).map((paths) => {
   const files = new Set<string>();
   const dirs = new Set<string>();
   for (const p of paths) {
@@ -61,13 +67,14 @@ const segmentArb = fc.oneof(
   fc.constant("*"),
   fc.constant("**"),
   fc.constant("?"),
-  fc.array(fc.constantFrom(...PATTERN_LITERALS), { minLength: 1, maxLength: 2 }).map((a) =>
-    a.join("") + "*"
-  ),
-  fc.array(fc.constantFrom(...PATTERN_LITERALS), { minLength: 1, maxLength: 2 }).map((a) =>
-    "*" + a.join("")
-  ),
-  fc.tuple(fc.constantFrom("!", ""), fc.constantFrom("a-c", "-_.", "XYZ", "0-9")).map((
+  fc.array(fc.constantFrom(...PATTERN_LITERALS), { minLength: 1, maxLength: 2 })
+    .map((a) => a.join("") + "*"),
+  fc.array(fc.constantFrom(...PATTERN_LITERALS), { minLength: 1, maxLength: 2 })
+    .map((a) => "*" + a.join("")),
+  fc.tuple(
+    fc.constantFrom("!", ""),
+    fc.constantFrom("a-c", "-_.", "XYZ", "0-9"),
+  ).map((
     [neg, body],
   ) => `[${neg}${body}]*`),
 );
@@ -75,7 +82,10 @@ const segmentArb = fc.oneof(
 const patternArb = (tree: string[]) =>
   fc.tuple(
     fc.array(
-      fc.oneof(segmentArb, fc.constantFrom(...tree.flatMap((t) => t.split("/")))),
+      fc.oneof(
+        segmentArb,
+        fc.constantFrom(...tree.flatMap((t) => t.split("/"))),
+      ),
       { minLength: 1, maxLength: 3 },
     ),
     fc.boolean(),
@@ -99,7 +109,10 @@ print(json.dumps(out))
 `;
 
 function python(): string | null {
-  const r = spawnSync("python3", ["-c", "import sys; assert sys.version_info >= (3, 11)"]);
+  const r = spawnSync("python3", [
+    "-c",
+    "import sys; assert sys.version_info >= (3, 11)",
+  ]);
   return r.status === 0 ? null : "python3 >= 3.11 is not installed (glob's include_hidden)";
 }
 
@@ -116,7 +129,10 @@ const codePointSort = (a: string[]) =>
 test("glob compiles and matches every pattern character the clouds allow", () => {
   fc.assert(
     fc.property(
-      fc.array(fc.constantFrom(...ALPHABET, "*", "?", "/"), { minLength: 1, maxLength: 12 }),
+      fc.array(fc.constantFrom(...ALPHABET, "*", "?", "/"), {
+        minLength: 1,
+        maxLength: 12,
+      }),
       (chars) => {
         const pattern = chars.join("");
         const g = compileGlob(pattern); // must not throw (a `-` once made a SyntaxError)
@@ -131,60 +147,80 @@ test("glob compiles and matches every pattern character the clouds allow", () =>
   );
 });
 
-test("local glob, listdir and walk agree with Python; memory agrees with local", {
-  skip: python() ?? false,
-}, async () => {
-  const base = mkdtempSync(`${testTmp() ?? tmpdir()}/stowage-oracle-`);
-  let n = 0;
-  try {
-    await fc.assert(
-      fc.asyncProperty(
-        treeArb.chain((tree) =>
-          fc.tuple(fc.constant(tree), fc.array(patternArb(tree), { minLength: 4, maxLength: 8 }))
-        ),
-        async ([tree, patterns]) => {
-          const root = `${base}/t${n++}`;
-          const local = new LocalArtifactStore({ path: root });
-          const memory = new MemoryArtifactStore({ path: `memory://oracle-${n}-${Date.now()}` });
-          for (const key of tree) {
-            for (const s of [local, memory]) {
-              const w = (await s.open(`${s.path}/${key}`, "wb")).getWriter();
-              await w.write(new TextEncoder().encode(key));
-              await w.close();
+test(
+  "local glob, listdir and walk agree with Python; memory agrees with local",
+  {
+    skip: python() ?? false,
+  },
+  async () => {
+    const base = mkdtempSync(`${testTmp() ?? tmpdir()}/stowage-oracle-`);
+    let n = 0;
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          treeArb.chain((tree) =>
+            fc.tuple(
+              fc.constant(tree),
+              fc.array(patternArb(tree), { minLength: 4, maxLength: 8 }),
+            )
+          ),
+          async ([tree, patterns]) => {
+            const root = `${base}/t${n++}`;
+            const local = new LocalArtifactStore({ path: root });
+            const memory = new MemoryArtifactStore({
+              path: `memory://oracle-${n}-${Date.now()}`,
+            });
+            for (const key of tree) {
+              for (const s of [local, memory]) {
+                const w = (await s.open(`${s.path}/${key}`, "wb")).getWriter();
+                await w.write(new TextEncoder().encode(key));
+                await w.close();
+              }
             }
-          }
-          const r = spawnSync("python3", ["-c", PY], {
-            input: JSON.stringify({ root, patterns }),
-            encoding: "utf8",
-          });
-          assert.equal(r.status, 0, r.stderr);
-          const py = JSON.parse(r.stdout) as {
-            glob: string[][];
-            walk: [string, string[], string[]][];
-            listdir: string[];
-          };
-          assert.deepEqual(await local.listdir(root), codePointSort(py.listdir));
-          const walked: [string, string[], string[]][] = [];
-          for await (const e of local.walk(root)) walked.push(e);
-          // os.walk visits in the order os.scandir yields; compare as sets of entries
-          // after sorting names by code point (Stowage's order).
-          const norm = (w: [string, string[], string[]][]) =>
-            w.map(([d, ds, fs]) => JSON.stringify([d, codePointSort(ds), codePointSort(fs)]))
-              .sort();
-          assert.deepEqual(norm(walked), norm(py.walk));
-          for (const [i, p] of patterns.entries()) {
-            const mine = await local.glob(`${root}/${p}`);
-            assert.deepEqual(mine, codePointSort(py.glob[i]), `glob '${p}' on ${tree.join(", ")}`);
-            const mem = (await memory.glob(`${memory.path}/${p}`)).map((u) =>
-              u.slice(memory.path.length)
+            const r = spawnSync("python3", ["-c", PY], {
+              input: JSON.stringify({ root, patterns }),
+              encoding: "utf8",
+            });
+            assert.equal(r.status, 0, r.stderr);
+            const py = JSON.parse(r.stdout) as {
+              glob: string[][];
+              walk: [string, string[], string[]][];
+              listdir: string[];
+            };
+            assert.deepEqual(
+              await local.listdir(root),
+              codePointSort(py.listdir),
             );
-            assert.deepEqual(mem, mine.map((u) => u.slice(root.length)), `memory glob '${p}'`);
-          }
-        },
-      ),
-      { numRuns: 40 },
-    );
-  } finally {
-    rmSync(base, { recursive: true, force: true });
-  }
-});
+            const walked: [string, string[], string[]][] = [];
+            for await (const e of local.walk(root)) walked.push(e);
+            // os.walk visits in the order os.scandir yields; compare as sets of entries
+            // after sorting names by code point (Stowage's order).
+            const norm = (w: [string, string[], string[]][]) =>
+              w.map(([d, ds, fs]) => JSON.stringify([d, codePointSort(ds), codePointSort(fs)]))
+                .sort();
+            assert.deepEqual(norm(walked), norm(py.walk));
+            for (const [i, p] of patterns.entries()) {
+              const mine = await local.glob(`${root}/${p}`);
+              assert.deepEqual(
+                mine,
+                codePointSort(py.glob[i]),
+                `glob '${p}' on ${tree.join(", ")}`,
+              );
+              const mem = (await memory.glob(`${memory.path}/${p}`)).map((u) =>
+                u.slice(memory.path.length)
+              );
+              assert.deepEqual(
+                mem,
+                mine.map((u) => u.slice(root.length)),
+                `memory glob '${p}'`,
+              );
+            }
+          },
+        ),
+        { numRuns: 40 },
+      );
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  },
+);
