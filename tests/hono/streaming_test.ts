@@ -160,8 +160,12 @@ test("100 + 300 MiB PUT: the server process's RSS grows far less than the data",
       `${runtime} client (http flavor): RSS +${clientGrowth.toFixed(1)} MiB while sending 300 MiB`,
     );
     assert.equal(stats.received, measured);
+    // Bun runs every test file in one process and collects garbage lazily, so its RSS also
+    // carries other files' garbage (seen: +121 MiB once under CI load): 200 MiB there still
+    // proves the 300 MiB were never held whole.
+    const clientLimit = runtime === "bun" ? 200 : 100;
     assert.ok(
-      clientGrowth < 100,
+      clientGrowth < clientLimit,
       `the client's RSS grew ${clientGrowth.toFixed(1)} MiB while sending 300 MiB`,
     );
     assert.ok(
