@@ -15,11 +15,15 @@ import {
   FileNotFoundError,
   InvalidArgumentError,
   InvalidPathError,
+  IsADirectoryError,
   NotADirectoryError,
   NotSupportedError,
+  toStoreError,
 } from "./errors.ts";
+import { guardOperations } from "./boundary.ts";
 import { type CompiledGlob, compileGlob, matchFile, matchGlob, mayMatchBelow } from "./glob.ts";
 import {
+  endsWithSeparator,
   joinKey,
   joinUri,
   parseRoot,
@@ -189,7 +193,16 @@ export abstract class BaseArtifactStore {
    */
   constructor(config: ArtifactStoreConfig) {
     this.config = config;
-    this.root = parseRoot(this.normalizeRoot(config.path));
+    try {
+      this.root = parseRoot(this.normalizeRoot(config.path));
+    } catch (err) {
+      throw toStoreError(err, {
+        flavor: this.flavor,
+        op: "create the store at",
+        path: config?.path,
+      });
+    }
+    guardOperations(this);
   }
 
   /** The root URI of the store (`s3://bucket/prefix`, `/abs/dir`). */
@@ -354,6 +367,12 @@ export abstract class BaseArtifactStore {
           Uint8Array,
           string
         >,
+      );
+    }
+    if (rel !== "" && endsWithSeparator(path)) {
+      throw new IsADirectoryError(
+        `Cannot write '${path}': a path ending in '/' names a directory; name a file in it`,
+        { path, flavor: this.flavor },
       );
     }
     if (rel === "") {

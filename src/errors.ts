@@ -158,6 +158,13 @@ export class ConfigError extends ArtifactStoreError {
   override readonly code = "Config";
 }
 
+/**
+ * Something a store did not expect went wrong inside it (a bug, in a flavor or in
+ * what it called): code `"Unknown"`, the original error as `cause`. A server shows
+ * its clients a generic message for it, never the details.
+ */
+export class UnexpectedError extends ArtifactStoreError {}
+
 /** Context used when mapping a low-level failure to a typed error. */
 export interface ErrorContext {
   /** The path (full URI) being operated on. */
@@ -253,4 +260,124 @@ function denoNameToCode(name: string | undefined): string | undefined {
     default:
       return undefined;
   }
+}
+
+const NETWORK_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ECONNABORTED",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ConnectionRefused",
+  "ConnectionReset",
+]);
+
+function errorCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+/**
+ * Tells whether an error is a transport failure (a refused or reset connection, a
+ * body cut short): fetch's `TypeError`s on every runtime and Node's socket codes.
+ *
+ * @param err the error
+ * @returns true for a network failure
+ *
+ * @example
+ * ```ts
+ * import { isNetworkError } from "./errors.ts";
+ * console.assert(isNetworkError(new TypeError("fetch failed")));
+ * console.assert(!isNetworkError(new TypeError("x is not a function")));
+ * ```
+ */
+export function isNetworkError(err: unknown): boolean {
+  for (let e = err, depth = 0; e && depth < 4; e = (e as Error).cause, depth++) {
+    const code = errorCode(e);
+    if (code && (NETWORK_CODES.has(code) || code.startsWith("UND_ERR"))) return true;
+    const name = (e as Error).name;
+    if (name === "ConnectionRefused" || name === "ConnectionReset" || name === "BrokenPipe") {
+      return true;
+    }
+    if (
+      e instanceof TypeError &&
+      /fetch|network|connect|socket|body|request|stream|closed|reset|terminated/i.test(e.message)
+    ) return true;
+  }
+  return false;
+}
+
+/**
+ * Turns anything thrown inside a store into an {@linkcode ArtifactStoreError}, the one
+ * type that leaves a public method: store errors pass through; a transport failure
+ * becomes a retryable error naming the operation; a malformed response (a body cut
+ * short and parsed) a retryable error too; a local filesystem error its typed class;
+ * anything else an error that says it is unexpected, with the original as `cause`.
+ * (An abort the caller asked for is not a store failure: the boundary passes it on
+ * as given, see {@linkcode isAbortReason}.)
+ *
+ * @param err what was thrown
+ * @param ctx the path, flavor and operation
+ * @returns a typed error
+ *
+ * @example
+ * ```ts
+ * import { ArtifactStoreError, toStoreError } from "./errors.ts";
+ * const e = toStoreError(new TypeError("fetch failed"), { path: "s3://b/k", op: "read" });
+ * console.assert(e instanceof ArtifactStoreError && e.retryable);
+ * ```
+ */
+export function toStoreError(
+  err: unknown,
+  ctx: ErrorContext = {},
+): ArtifactStoreError {
+  if (err instanceof ArtifactStoreError) return err;
+  const where = ctx.path ? ` '${ctx.path}'` : "";
+  const op = ctx.op ?? "access";
+  const opts = { path: ctx.path, flavor: ctx.flavor, cause: err };
+  const e = err as { name?: string; message?: string; cause?: { message?: string } };
+  const detail = e?.message ?? String(err);
+  if (isNetworkError(err)) {
+    const cause = e?.cause?.message ? `: ${e.cause.message}` : "";
+    return new ArtifactStoreError(
+      `Cannot ${op}${where}: the connection failed (${detail}${cause}); trying again may succeed`,
+      { ...opts, retryable: true },
+    );
+  }
+  if (e?.name === "SyntaxError") {
+    return new ArtifactStoreError(
+      `Cannot ${op}${where}: the service sent a malformed response (${detail}); trying again may succeed`,
+      { ...opts, retryable: true },
+    );
+  }
+  const code = errorCode(err) ?? denoNameToCode(e?.name);
+  if (code && /^E[A-Z]+$/.test(code)) return mapLocalError(err, { ...ctx, op });
+  return new UnexpectedError(
+    `Cannot ${op}${where}: unexpected ${e?.name ?? typeof err}: ${detail}`,
+    opts,
+  );
+}
+
+/**
+ * Tells whether an error is a cancellation the caller asked for (an aborted signal's
+ * reason), which is passed on as given rather than turned into a store error.
+ *
+ * @param err the error
+ * @returns true for `AbortError` and `TimeoutError`
+ *
+ * @example
+ * ```ts
+ * import { isAbortReason } from "./errors.ts";
+ * const c = new AbortController();
+ * c.abort();
+ * console.assert(isAbortReason(c.signal.reason));
+ * ```
+ */
+export function isAbortReason(err: unknown): boolean {
+  const name = (err as { name?: unknown })?.name;
+  return name === "AbortError" || name === "TimeoutError";
 }

@@ -30,10 +30,11 @@ import type {
   WalkOptions,
   WriteOptions,
 } from "./base.ts";
-import { FileExistsError, InvalidPathError } from "./errors.ts";
+import { FileExistsError, InvalidArgumentError, InvalidPathError } from "./errors.ts";
+import { describe } from "./boundary.ts";
 import { createArtifactStore } from "./registry.ts";
 import { cwd } from "./_runtime.ts";
-import { splitScheme } from "./path.ts";
+import { intoDirectory, splitScheme } from "./path.ts";
 import { readAllBytes, readAllText, writeAll } from "./streams.ts";
 
 const stores: BaseArtifactStore[] = [];
@@ -197,6 +198,7 @@ export async function copy(
   dst: string,
   options: CopyOptions = {},
 ): Promise<void> {
+  dst = intoDirectory(src, dst);
   const [a, b] = await Promise.all([storeFor(src), storeFor(dst)]);
   if (a === b) return a.copyfile(absolute(src), absolute(dst), options);
   const overwrite = options.overwrite ?? false;
@@ -236,6 +238,7 @@ export async function rename(
   dst: string,
   options: CopyOptions = {},
 ): Promise<void> {
+  dst = intoDirectory(src, dst);
   const [a, b] = await Promise.all([storeFor(src), storeFor(dst)]);
   if (a === b) return a.rename(absolute(src), absolute(dst), options);
   await copy(src, dst, options);
@@ -467,6 +470,7 @@ export async function writeText(
   text: string,
   options: WriteOptions & { mode?: TextWriteMode } = {},
 ): Promise<void> {
+  if (typeof text !== "string") throw badData(path, "writeText", "a string", text);
   await writeAll(await open(path, options.mode ?? "w", options), text);
 }
 
@@ -509,5 +513,16 @@ export async function writeBytes(
   bytes: Uint8Array,
   options: WriteOptions & { mode?: BinaryWriteMode } = {},
 ): Promise<void> {
+  if (!(bytes instanceof Uint8Array)) throw badData(path, "writeBytes", "a Uint8Array", bytes);
   await writeAll(await open(path, options.mode ?? "wb", options), bytes);
+}
+
+function badData(path: string, fn: string, wanted: string, got: unknown): InvalidArgumentError {
+  const hint = fn === "writeText"
+    ? "convert it with String() or JSON.stringify(), or use writeBytes for bytes"
+    : "encode text with new TextEncoder().encode(), or use writeText";
+  return new InvalidArgumentError(
+    `${fn}('${path}') takes ${wanted}, got ${describe(got)}: ${hint}. Nothing was written`,
+    { path },
+  );
 }

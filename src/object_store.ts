@@ -28,11 +28,13 @@ import {
 } from "./base.ts";
 import {
   ArtifactStoreError,
+  AuthenticationError,
   FileExistsError,
   FileNotFoundError,
   IsADirectoryError,
   NotADirectoryError,
   NotSupportedError,
+  PermissionDeniedError,
 } from "./errors.ts";
 import { type CompiledGlob, literalPrefix, matchFile, matchGlob } from "./glob.ts";
 import { type BodyPart, resumableBody } from "./http.ts";
@@ -525,7 +527,15 @@ export abstract class ObjectStore extends BaseArtifactStore {
     if (kind === "append") return await this.openAppend(rel, options);
     const key = this.key(rel);
     const createOnly = kind === "create";
-    if (createOnly && await this.headObject(key)) throw this.existsError(rel);
+    // An object named like a directory (a prefix with objects below) would shadow it:
+    // refused as on a file system. The listing runs while the data is sent and is
+    // awaited before the commit, so the check adds no round trip to a large write.
+    const notADir = this.refuseDirectory(rel, "write");
+    notADir.catch(() => {});
+    if (createOnly) {
+      const [meta] = await Promise.all([this.headObject(key), notADir]);
+      if (meta) throw this.existsError(rel);
+    }
     const put: PutOptions = {
       ifNoneMatch: createOnly,
       contentType: options.contentType,
@@ -537,15 +547,42 @@ export abstract class ObjectStore extends BaseArtifactStore {
       concurrency: this.concurrency,
       signal: options.signal,
       onProgress: options.onProgress,
-      single: (data) => this.putObject(key, data, put),
+      single: async (data) => {
+        await notADir;
+        await this.putObject(key, data, put);
+      },
       start: () => this.createMultipartUpload(key, put),
-      beforeComplete: createOnly
-        ? async () => {
-          // Some services ignore the precondition on the commit (Ceph 16): check here too.
-          if (await this.headObject(key)) throw this.existsError(rel);
-        }
-        : undefined,
+      beforeComplete: async () => {
+        await notADir;
+        // Some services ignore the precondition on the commit (Ceph 16): check here too.
+        if (createOnly && await this.headObject(key)) throw this.existsError(rel);
+      },
     });
+  }
+
+  /**
+   * Resolves when nothing lies below `rel` (it is no directory), else rejects with
+   * `IsADirectoryError`. Credentials that may write but not list cannot tell: the
+   * check is then skipped rather than refusing every write.
+   *
+   * @param rel the relative key about to be written
+   * @param what the verb for the message (`"write"`, `"copy onto"`)
+   */
+  protected async refuseDirectory(rel: string, what: string): Promise<void> {
+    let isDir: boolean;
+    try {
+      isDir = await this.isDirRel(rel);
+    } catch (err) {
+      if (err instanceof PermissionDeniedError || err instanceof AuthenticationError) return;
+      throw err;
+    }
+    if (isDir) {
+      throw new IsADirectoryError(
+        `Cannot ${what} '${this.uri(rel)}': it is a directory (objects lie below it); ` +
+          `name a file inside it, e.g. '${this.uri(joinKey(rel, "file"))}'`,
+        { path: this.uri(rel), flavor: this.flavor },
+      );
+    }
   }
 
   /** A `FileExistsError` for a create-only write. */
@@ -567,11 +604,13 @@ export abstract class ObjectStore extends BaseArtifactStore {
     const s = this.resolve(src);
     const d = this.resolve(dst);
     if (d === "") throw this.#rootIsDir("copy onto");
-    const meta = await this.#requireFile(s, "copy");
     const overwrite = options.overwrite ?? false;
-    if (!overwrite) {
-      this.checkOverwrite(d, !!await this.headObject(this.key(d)), false);
-    }
+    const [meta, dstMeta] = await Promise.all([
+      this.#requireFile(s, "copy"),
+      overwrite ? null : this.headObject(this.key(d)),
+      s === d ? undefined : this.refuseDirectory(d, "copy onto"),
+    ]);
+    if (!overwrite) this.checkOverwrite(d, !!dstMeta, false);
     if (s === d) return;
     try {
       await this.copyObject(this.key(s), this.key(d), {
@@ -612,9 +651,15 @@ export abstract class ObjectStore extends BaseArtifactStore {
         },
       );
     }
-    if (!options.overwrite && await this.exists(dst)) {
-      this.checkOverwrite(d, true, false);
+    if (d !== "" && await this.headObject(this.key(d))) {
+      // A directory does not replace a file (POSIX rename: ENOTDIR), with or without overwrite.
+      if (!options.overwrite) this.checkOverwrite(d, true, false);
+      throw new NotADirectoryError(
+        `Cannot move directory '${this.uri(s)}' onto '${this.uri(d)}': it is a file`,
+        { path: this.uri(d), flavor: this.flavor },
+      );
     }
+    if (!options.overwrite && await this.isDirRel(d)) this.checkOverwrite(d, true, false);
     const keys = await this.#allKeys(this.dirPrefix(s));
     const from = this.dirPrefix(s);
     const to = this.dirPrefix(d);
@@ -747,7 +792,7 @@ export interface PartWriterOptions {
   single: (data: Uint8Array) => Promise<void>;
   /** Starts a multipart upload (called when the data passes one part). */
   start: () => Promise<MultipartUpload>;
-  /** Runs just before the multipart commit (e.g. a create-only check). */
+  /** Runs just before the multipart commit (e.g. a create-only check); `single` checks itself. */
   beforeComplete?: () => Promise<void>;
 }
 

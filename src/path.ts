@@ -333,6 +333,50 @@ export function baseName(rel: string): string {
   return rel.slice(rel.lastIndexOf("/") + 1);
 }
 
+/**
+ * Tells whether a path names a directory by its form: it ends in `/` (or `\`).
+ *
+ * @param path a URI or path
+ * @returns true when it ends in a separator
+ *
+ * @example
+ * ```ts
+ * import { endsWithSeparator } from "./path.ts";
+ * console.assert(endsWithSeparator("s3://b/runs/") && !endsWithSeparator("s3://b/runs"));
+ * ```
+ */
+export function endsWithSeparator(path: string): boolean {
+  return typeof path === "string" && /[/\\]$/.test(path);
+}
+
+/**
+ * The destination of a copy or rename, by the rule every flavor and the CLI share: a
+ * destination ending in `/` names a directory, and the source keeps its base name
+ * inside it (`copy("a/b.txt", "out/")` writes `out/b.txt`, as fsspec, `cp` and
+ * `aws s3 cp` do). Any other destination is returned unchanged.
+ *
+ * @param src the source path (its last segment is the base name)
+ * @param dst the destination path
+ * @returns the destination file path
+ *
+ * @example
+ * ```ts
+ * import { intoDirectory } from "./path.ts";
+ * console.assert(intoDirectory("s3://b/x/model.pt", "s3://b/out/") === "s3://b/out/model.pt");
+ * console.assert(intoDirectory("x/model.pt", "y.pt") === "y.pt");
+ * ```
+ */
+export function intoDirectory(src: string, dst: string): string {
+  if (!endsWithSeparator(dst) || typeof src !== "string") return dst;
+  const segs = src.replaceAll("\\", "/").split("/").filter((s) => s !== "");
+  const name = segs.at(-1);
+  // A source that names no file ('.', '..', a bare root) keeps the destination as
+  // given: the operation then refuses it with the usual error.
+  if (name === undefined || name === "." || name === ".." || name.endsWith(":")) return dst;
+  const dir = dst.replace(/[/\\]+$/, "");
+  return dir.endsWith(":") ? dst + name : dir + "/" + name;
+}
+
 /** Maps a UTF-16 code unit so that numeric order equals code point order. */
 function fixup(c: number): number {
   if (c >= 0xe000) return c - 0x800;

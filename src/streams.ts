@@ -13,6 +13,8 @@
  * @module
  */
 
+import { InvalidArgumentError } from "./errors.ts";
+
 /**
  * Wraps a byte sink as a text sink (UTF-8). `close()` resolves only when the
  * underlying sink has committed; `abort()` aborts it. A surrogate pair split across
@@ -41,7 +43,15 @@ export function binaryToTextWritable(
   let pending = "";
   return new WritableStream<string>({
     async write(chunk) {
-      let s = pending + String(chunk);
+      if (typeof chunk !== "string") {
+        const err = new InvalidArgumentError(
+          `A text stream takes strings, got ${chunk === null ? "null" : typeof chunk}: ` +
+            "open with 'wb' to write bytes. Nothing was written",
+        );
+        await writer.abort(err).catch(() => {});
+        throw err;
+      }
+      let s = pending + chunk;
       pending = "";
       const last = s.charCodeAt(s.length - 1);
       if (last >= 0xd800 && last <= 0xdbff) {
@@ -164,6 +174,15 @@ export async function writeAll<T extends Uint8Array | string>(
   data: T,
 ): Promise<void> {
   const w = sink.getWriter();
+  if (typeof data !== "string" && !(data instanceof Uint8Array)) {
+    const err = new InvalidArgumentError(
+      `writeAll writes a string or a Uint8Array, got ${
+        data === null ? "null" : typeof data
+      }. Nothing was written`,
+    );
+    await w.abort(err).catch(() => {});
+    throw err;
+  }
   try {
     if (data.length > 0) await w.write(data);
     await w.close();
@@ -174,9 +193,10 @@ export async function writeAll<T extends Uint8Array | string>(
 }
 
 /**
- * Reads a text stream to the end.
+ * Reads a text stream to the end. A byte stream (a file opened with `"rb"`) is
+ * decoded as UTF-8, so either kind of stream gives its text.
  *
- * @param stream the stream
+ * @param stream the stream of strings or bytes
  * @returns the text
  *
  * @example
@@ -187,9 +207,20 @@ export async function writeAll<T extends Uint8Array | string>(
  * ```
  */
 export async function readAllText(
-  stream: ReadableStream<string>,
+  stream: ReadableStream<string> | ReadableStream<Uint8Array>,
 ): Promise<string> {
   let out = "";
-  for await (const chunk of stream) out += chunk;
+  let decoder: TextDecoder | undefined;
+  for await (const chunk of stream as AsyncIterable<string | Uint8Array>) {
+    if (typeof chunk === "string") out += chunk;
+    else if (chunk instanceof Uint8Array) {
+      out += (decoder ??= new TextDecoder()).decode(chunk, { stream: true });
+    } else {
+      throw new InvalidArgumentError(
+        `readAllText reads streams of strings or Uint8Arrays, got a chunk of type ${typeof chunk}`,
+      );
+    }
+  }
+  if (decoder) out += decoder.decode();
   return out;
 }

@@ -265,7 +265,11 @@ export class GcsArtifactStore extends ObjectStore {
     const meta = await this.#client.getMetadata(this.key(s));
     if (!meta) return await super.rename(src, dst, options);
     const overwrite = options.overwrite ?? false;
-    if (!overwrite) this.checkOverwrite(d, !!await this.headObject(this.key(d)), false);
+    const [dstMeta] = await Promise.all([
+      overwrite ? null : this.headObject(this.key(d)),
+      this.refuseDirectory(d, "move onto"),
+    ]);
+    if (!overwrite) this.checkOverwrite(d, !!dstMeta, false);
     let moved;
     try {
       moved = await this.#client.move(this.key(s), this.key(d), {

@@ -8,6 +8,7 @@ import {
   AuthenticationError,
   type ErrorCode,
   InvalidPathError,
+  UnexpectedError,
 } from "../errors.ts";
 import { resolvePath, splitScheme, type StoreRoot } from "../path.ts";
 
@@ -116,7 +117,7 @@ export class Served {
   }
 
   describe(err: unknown, onError: (e: unknown) => void): [number, ErrorBody] {
-    if (err instanceof ArtifactStoreError) {
+    if (err instanceof ArtifactStoreError && !(err instanceof UnexpectedError)) {
       let status = ERROR_STATUS[err.code] ?? 500;
       if (err instanceof ClientAuthenticationError) status = 401;
       if (err.code === "Unknown" && err.status) status = 502;

@@ -575,6 +575,95 @@ export function conformance(options: ConformanceOptions): void {
     assert.equal(await getText(store, `${d}/../${seg}/./inside.txt`), "in");
   });
 
+  t("a directory is never shadowed by a file of its name (open w, copyfile, rename)", async () => {
+    const d = dir("shadow");
+    await putText(store, `${d}/runs/1/log.txt`, "log");
+    await putText(store, `${d}/a.txt`, "a");
+    const runs = `${d}/runs`;
+    // A write onto a directory fails, at open (file systems) or before the commit
+    // (object stores check while the data is sent).
+    const write = async (mode: "w" | "x") => {
+      const w = (await store.open(runs, mode)).getWriter();
+      await w.write("shadow");
+      await w.close();
+    };
+    for (const mode of ["w", "x"] as const) {
+      await assert.rejects(write(mode), IsADirectoryError, `open(dir, '${mode}')`);
+    }
+    for (const overwrite of [false, true]) {
+      await assert.rejects(
+        store.copyfile(`${d}/a.txt`, runs, { overwrite }),
+        IsADirectoryError,
+        `copyfile onto a directory, overwrite ${overwrite}`,
+      );
+      await assert.rejects(
+        store.rename(`${d}/a.txt`, runs, { overwrite }),
+        IsADirectoryError,
+        `rename onto a directory, overwrite ${overwrite}`,
+      );
+    }
+    const st = await store.stat(runs);
+    assert.equal(st.isDirectory, true, "still a directory");
+    assert.deepEqual(await store.listdir(d), ["a.txt", "runs"]);
+    assert.deepEqual(await store.listdir(runs), ["1"]);
+    assert.equal(await getText(store, `${d}/a.txt`), "a", "the source is kept");
+    await store.rmtree(runs);
+    assert.equal(await store.exists(runs), false, "rmtree clears it");
+  });
+
+  t("a destination ending in '/' names a directory: copy and rename go into it", async () => {
+    const d = dir("slash");
+    await putText(store, `${d}/a.txt`, "a");
+    await putText(store, `${d}/b.txt`, "b");
+    await putText(store, `${d}/out/keep.txt`, "k");
+    await store.copyfile(`${d}/a.txt`, `${d}/out/`);
+    assert.equal(await getText(store, `${d}/out/a.txt`), "a");
+    await store.rename(`${d}/b.txt`, `${d}/out/`);
+    assert.equal(await getText(store, `${d}/out/b.txt`), "b");
+    assert.equal(await store.exists(`${d}/b.txt`), false);
+    // Into a directory that does not exist yet: created, as every write creates parents.
+    await store.copyfile(`${d}/a.txt`, `${d}/new/`);
+    assert.equal(await getText(store, `${d}/new/a.txt`), "a");
+    // The existing-destination rule still holds inside the directory.
+    await assert.rejects(store.copyfile(`${d}/a.txt`, `${d}/out/`), FileExistsError);
+    await store.copyfile(`${d}/out/keep.txt`, `${d}/out/`, { overwrite: true });
+    // A file path ending in '/' cannot be written.
+    await assert.rejects(store.open(`${d}/x/`, "w"), IsADirectoryError);
+    await assert.rejects(store.open(`${d}/x\\`, "wb"), IsADirectoryError);
+    assert.equal(await store.exists(`${d}/x`), false);
+    assert.deepEqual(await store.listdir(d), ["a.txt", "new", "out"]);
+    assert.deepEqual(await store.listdir(`${d}/out`), ["a.txt", "b.txt", "keep.txt"]);
+  });
+
+  t("a chunk of the wrong type is an InvalidArgumentError and commits nothing", async () => {
+    const d = dir("chunks");
+    await putText(store, `${d}/old.txt`, "old");
+    const attempts: [string, "w" | "wb" | "x" | "xb", unknown][] = [
+      [`${d}/new.txt`, "w", 1],
+      [`${d}/new.txt`, "x", new Uint8Array([104, 105])],
+      [`${d}/new.bin`, "wb", "hi"],
+      [`${d}/new.bin`, "xb", [1, 2, 3]],
+      [`${d}/old.txt`, "w", { text: "x" }],
+      [`${d}/old.txt`, "wb", null],
+    ];
+    for (const [path, mode, chunk] of attempts) {
+      // deno-lint-ignore no-explicit-any
+      const w = (await store.open(path, mode as any)).getWriter() as WritableStreamDefaultWriter<
+        unknown
+      >;
+      const ok = mode.endsWith("b") ? new Uint8Array([1]) : "ok";
+      await w.write(ok);
+      const err = await w.write(chunk).then(() => w.close()).then(() => null, (e) => e);
+      assert.ok(err instanceof InvalidArgumentError, `${mode} ${String(chunk)}: ${err}`);
+      assert.match(err.message, /Nothing was written/);
+      await w.close().catch(() => {});
+    }
+    assert.deepEqual(await store.listdir(d), ["old.txt"], "nothing committed");
+    assert.equal(await getText(store, `${d}/old.txt`), "old", "the old version is intact");
+    // Reading text from a binary stream decodes it (readAllText takes either).
+    assert.equal(await readAllText(await store.open(`${d}/old.txt`, "rb")), "old");
+  });
+
   t("errors by class: missing file, directory as file, bad mode", async () => {
     const d = dir("errors");
     await putText(store, `${d}/sub/f.txt`, "f");
