@@ -57,7 +57,7 @@ import {
   PermissionDeniedError,
   PreconditionFailedError,
 } from "../src/errors.ts";
-import type { Flavor, StandardSchemaV1 } from "../src/flavor.ts";
+import { closedConfig, type Flavor, parseConfig, type StandardSchemaV1 } from "../src/flavor.ts";
 import {
   type BodyPart,
   errorForStatus,
@@ -147,7 +147,7 @@ export class HttpArtifactStore extends BaseArtifactStore {
    * @param config the server URL, token, fetch, retry and buffering settings
    */
   constructor(config: HttpStoreConfig) {
-    super(config);
+    super(parseConfig(httpConfigSchema, config, "http"));
     if (this.root.segments.length === 0 || this.root.segments[0] === "") {
       throw new ConfigError(
         `The http store path '${config.path}' has no host: use e.g. 'http://127.0.0.1:8000'`,
@@ -742,35 +742,37 @@ function sliceBytes(
 }
 
 /** The configuration schema of the `http` flavor. */
-export const httpConfigSchema: StandardSchemaV1<unknown, HttpStoreConfig> = v.looseObject({
-  path: v.pipe(
-    v.string("'path' must be a string: the URL of the Stowage server"),
-    v.transform(stripQuotes),
-    v.nonEmpty("'path' is empty: give the URL of the Stowage server"),
-  ),
-  flavor: v.optional(v.string()),
-  token: v.optional(v.string("'token' must be a string")),
-  headers: v.optional(
-    v.record(v.string(), v.string(), "'headers' must map names to strings"),
-  ),
-  fetch: v.optional(v.function("'fetch' must be a function")),
-  retry: v.optional(v.looseObject({})),
-  timeoutMs: v.optional(
-    v.pipe(
-      v.number(),
-      v.integer(),
-      v.minValue(1, "'timeoutMs' must be at least 1"),
+export const httpConfigSchema: StandardSchemaV1<unknown, HttpStoreConfig> = closedConfig(
+  v.looseObject({
+    path: v.pipe(
+      v.string("'path' must be a string: the URL of the Stowage server"),
+      v.transform(stripQuotes),
+      v.nonEmpty("'path' is empty: give the URL of the Stowage server"),
     ),
-  ),
-  bufferBytes: v.optional(
-    v.pipe(
-      v.number(),
-      v.integer(),
-      v.minValue(0, "'bufferBytes' must be at least 0"),
+    flavor: v.optional(v.string()),
+    token: v.optional(v.string("'token' must be a string")),
+    headers: v.optional(
+      v.record(v.string(), v.string(), "'headers' must map names to strings"),
     ),
-  ),
-  capabilities: v.optional(v.looseObject({})),
-}) as unknown as
+    fetch: v.optional(v.function("'fetch' must be a function")),
+    retry: v.optional(v.looseObject({})),
+    timeoutMs: v.optional(
+      v.pipe(
+        v.number(),
+        v.integer(),
+        v.minValue(1, "'timeoutMs' must be at least 1"),
+      ),
+    ),
+    bufferBytes: v.optional(
+      v.pipe(
+        v.number(),
+        v.integer(),
+        v.minValue(0, "'bufferBytes' must be at least 0"),
+      ),
+    ),
+    capabilities: v.optional(v.looseObject({})),
+  }),
+) as unknown as
   & v.GenericSchema<unknown, HttpStoreConfig>
   & StandardSchemaV1<unknown, HttpStoreConfig>;
 

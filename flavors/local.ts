@@ -44,7 +44,13 @@ import {
   NotADirectoryError,
 } from "../src/errors.ts";
 import { cwd } from "../src/_runtime.ts";
-import { type Flavor, flavorFromClass } from "../src/flavor.ts";
+import {
+  type Flavor,
+  flavorFromClass,
+  parseConfig,
+  plainConfigSchema,
+  type StandardSchemaV1,
+} from "../src/flavor.ts";
 import { parentKey, sortNames, splitScheme, stripQuotes } from "../src/path.ts";
 
 type Fs = typeof NodeFs;
@@ -65,7 +71,9 @@ function tempName(): string {
 export interface LocalStoreConfig {
   /** The root directory: absolute, `file://`, or relative to the working directory. */
   path: string;
-  /** Unused extra fields are allowed. */
+  /** The flavor name (`"local"`), as stored configurations carry it. */
+  flavor?: string;
+  /** Other fields are refused with a `ConfigError`. */
   [key: string]: unknown;
 }
 
@@ -93,7 +101,7 @@ export class LocalArtifactStore extends BaseArtifactStore {
    * @param config `path` is the root directory
    */
   constructor(config: LocalStoreConfig) {
-    super(config);
+    super(parseConfig(plainConfigSchema, config, "local") as LocalStoreConfig);
   }
 
   /** Local stores append, rename atomically, enforce create-only, and keep empty directories. */
@@ -600,6 +608,9 @@ export class LocalArtifactStore extends BaseArtifactStore {
  * ```
  */
 export const localFlavor: Flavor<LocalStoreConfig> = {
-  ...flavorFromClass<LocalStoreConfig>(LocalArtifactStore),
+  ...flavorFromClass<LocalStoreConfig>(
+    LocalArtifactStore,
+    plainConfigSchema as StandardSchemaV1<unknown, LocalStoreConfig>,
+  ),
   description: "A directory on the local disk (absolute paths, file://)",
 };

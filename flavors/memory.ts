@@ -35,7 +35,13 @@ import {
 } from "../src/errors.ts";
 import { baseName, parentKey, sortNames } from "../src/path.ts";
 import { bytesToStream, concatBytes } from "../src/streams.ts";
-import { type Flavor, flavorFromClass } from "../src/flavor.ts";
+import {
+  type Flavor,
+  flavorFromClass,
+  parseConfig,
+  plainConfigSchema,
+  type StandardSchemaV1,
+} from "../src/flavor.ts";
 
 interface FileNode {
   kind: "file";
@@ -66,7 +72,9 @@ let generation = 0;
 export interface MemoryStoreConfig {
   /** The root, `memory://` or `memory://some/prefix`. */
   path: string;
-  /** Unused extra fields are allowed. */
+  /** The flavor name (`"memory"`), as stored configurations carry it. */
+  flavor?: string;
+  /** Other fields are refused with a `ConfigError`. */
   [key: string]: unknown;
 }
 
@@ -93,7 +101,7 @@ export class MemoryArtifactStore extends BaseArtifactStore {
    * @param config `path` is the root
    */
   constructor(config: MemoryStoreConfig) {
-    super(config);
+    super(parseConfig(plainConfigSchema, config, "memory") as MemoryStoreConfig);
     this.#mkdirs(this.root.segments, "");
   }
 
@@ -492,6 +500,9 @@ export class MemoryArtifactStore extends BaseArtifactStore {
  * ```
  */
 export const memoryFlavor: Flavor<MemoryStoreConfig> = {
-  ...flavorFromClass<MemoryStoreConfig>(MemoryArtifactStore),
+  ...flavorFromClass<MemoryStoreConfig>(
+    MemoryArtifactStore,
+    plainConfigSchema as StandardSchemaV1<unknown, MemoryStoreConfig>,
+  ),
   description: "Process-wide in-memory file system (memory://), for tests and the edge",
 };

@@ -35,7 +35,7 @@ import {
   InvalidPathError,
   PreconditionFailedError,
 } from "../src/errors.ts";
-import type { Flavor, StandardSchemaV1 } from "../src/flavor.ts";
+import { closedConfig, type Flavor, parseConfig, type StandardSchemaV1 } from "../src/flavor.ts";
 import {
   type GetResult,
   type ListOptions,
@@ -191,7 +191,7 @@ export class R2ArtifactStore extends ObjectStore {
    * @param config the root, the binding (`bucket` or `env`), part size and concurrency
    */
   constructor(config: R2StoreConfig) {
-    super(config, 8 * 1024 * 1024);
+    super(parseConfig(r2ConfigSchema, config, "r2"), 8 * 1024 * 1024);
     const name = this.bucket;
     const b = config.bucket ?? config.env?.[name];
     if (!isBucket(b)) {
@@ -477,7 +477,7 @@ function emptyBody(): ReadableStream<Uint8Array> {
 }
 
 /** The configuration schema of the `r2` flavor (the binding passes through as is). */
-export const r2ConfigSchema: StandardSchemaV1<unknown, R2StoreConfig> = v.looseObject({
+export const r2ConfigSchema: StandardSchemaV1<unknown, R2StoreConfig> = closedConfig(v.looseObject({
   path: v.pipe(
     v.string("'path' must be a string such as 'r2://BUCKET/prefix'"),
     v.transform(stripQuotes),
@@ -498,7 +498,13 @@ export const r2ConfigSchema: StandardSchemaV1<unknown, R2StoreConfig> = v.looseO
       v.minValue(1, "'concurrency' must be at least 1"),
     ),
   ),
-}) as unknown as
+  bucket: v.optional(
+    v.custom<R2BucketLike>(isBucket, "'bucket' must be an R2 binding (env.BUCKET)"),
+  ),
+  env: v.optional(
+    v.record(v.string(), v.unknown(), "'env' must be the Worker's env object"),
+  ),
+})) as unknown as
   & v.GenericSchema<unknown, R2StoreConfig>
   & StandardSchemaV1<unknown, R2StoreConfig>;
 

@@ -11,6 +11,7 @@
  */
 
 import {
+  ConfigError,
   FileExistsError,
   FileNotFoundError,
   InvalidArgumentError,
@@ -23,6 +24,7 @@ import {
 import { guardOperations } from "./boundary.ts";
 import { type CompiledGlob, compileGlob, matchFile, matchGlob, mayMatchBelow } from "./glob.ts";
 import {
+  checkRootScheme,
   endsWithSeparator,
   joinKey,
   joinUri,
@@ -31,6 +33,7 @@ import {
   sortNames,
   splitScheme,
   type StoreRoot,
+  stripQuotes,
 } from "./path.ts";
 import { binaryToTextWritable } from "./streams.ts";
 
@@ -192,9 +195,20 @@ export abstract class BaseArtifactStore {
    * @param config the configuration; `path` is the root
    */
   constructor(config: ArtifactStoreConfig) {
-    this.config = config;
+    const path = config?.path;
+    if (typeof path !== "string" || stripQuotes(path) === "") {
+      throw new ConfigError(
+        `The '${this.flavor}' store needs a 'path' (its root URI), got ${
+          path === "" ? "an empty string" : typeof path
+        }`,
+        { flavor: this.flavor },
+      );
+    }
+    // The same checks as createArtifactStore, however the store is made.
+    checkRootScheme(this.flavor, this.supportedSchemes, stripQuotes(path));
+    this.config = { ...config, path: stripQuotes(path) };
     try {
-      this.root = parseRoot(this.normalizeRoot(config.path));
+      this.root = parseRoot(this.normalizeRoot(this.config.path));
     } catch (err) {
       throw toStoreError(err, {
         flavor: this.flavor,

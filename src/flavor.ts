@@ -17,7 +17,7 @@
 import * as v from "valibot";
 import type { ArtifactStoreConfig, BaseArtifactStore } from "./base.ts";
 import { ConfigError } from "./errors.ts";
-import { bareScheme, splitScheme, stripQuotes } from "./path.ts";
+import { checkRootScheme, stripQuotes } from "./path.ts";
 
 /**
  * The Standard Schema interface (https://standardschema.dev), which valibot, zod
@@ -81,6 +81,9 @@ export interface ArtifactStoreClass {
   new (config: ArtifactStoreConfig): BaseArtifactStore;
 }
 
+/** The settings of each closed schema (see {@linkcode closedConfig}). */
+const CLOSED = new WeakMap<object, readonly string[]>();
+
 /**
  * The valibot entries every flavor's configuration starts from: a non-empty `path`
  * (quotes stripped) and an optional `flavor` name. Flavors spread them into their own
@@ -139,6 +142,20 @@ export const cloudConfigEntries = {
  */
 export const baseConfigSchema: StandardSchemaV1<unknown, ArtifactStoreConfig> = v.looseObject(
   baseConfigEntries,
+);
+
+/**
+ * The closed configuration schema of flavors with no settings of their own (local,
+ * memory): `path` and `flavor`, anything else refused (see {@linkcode closedConfig}).
+ *
+ * @example
+ * ```ts
+ * import { parseConfig, plainConfigSchema } from "./flavor.ts";
+ * console.assert(parseConfig(plainConfigSchema, { path: "`/x`" }, "local").path === "/x");
+ * ```
+ */
+export const plainConfigSchema: StandardSchemaV1<unknown, ArtifactStoreConfig> = closedConfig(
+  v.looseObject(baseConfigEntries),
 );
 
 /**
@@ -202,6 +219,7 @@ export async function validateConfig<C extends ArtifactStoreConfig>(
   flavor: Flavor<C>,
   config: unknown,
 ): Promise<C> {
+  checkKnownKeys(flavor.configSchema, config, flavor.name);
   const result = await flavor.configSchema["~standard"].validate(config);
   if (result.issues) throw configIssuesError(flavor.name, result.issues);
   const value = result.value;
@@ -210,18 +228,159 @@ export async function validateConfig<C extends ArtifactStoreConfig>(
 }
 
 function checkScheme(flavor: Flavor<ArtifactStoreConfig>, path: string): void {
-  const split = splitScheme(path.replaceAll("\\", "/"));
-  const schemes = flavor.supportedSchemes.map(bareScheme);
-  const plainOk = schemes.includes("file") || schemes.length === 0;
-  const ok = split ? schemes.includes(split[0]) : plainOk;
-  if (!ok) {
-    const list = flavor.supportedSchemes.map((s) => `'${s}'`).join(", ") ||
-      "plain paths";
-    throw new ConfigError(
-      `The '${flavor.name}' flavor takes paths starting with ${list}, not '${path}'`,
-      { flavor: flavor.name, path },
-    );
+  checkRootScheme(flavor.name, flavor.supportedSchemes, path);
+}
+
+/** The entry names of a valibot object schema, or of every object schema in a pipe. */
+function entryNames(schema: unknown): string[] {
+  const s = schema as { entries?: object; pipe?: unknown[]; options?: unknown[] };
+  const out = s?.entries ? Object.keys(s.entries) : [];
+  for (const item of s?.pipe ?? []) if (item !== schema) out.push(...entryNames(item));
+  return [...new Set(out)];
+}
+
+/**
+ * Marks a configuration schema as closed: {@linkcode validateConfig} and
+ * {@linkcode parseConfig} then refuse any setting it does not name with a
+ * `ConfigError` that suggests the closest one (and ZenML's names their equivalent
+ * here), instead of ignoring a typo such as `regoin`. Every built-in flavor's schema
+ * is closed; a custom flavor may close its own.
+ *
+ * @param schema a valibot object schema (or a pipe of them), or any schema with `keys`
+ * @param keys the settings, when they cannot be read from the schema
+ * @returns the same schema
+ *
+ * @example
+ * ```ts
+ * import * as v from "valibot";
+ * import { closedConfig, parseConfig } from "./flavor.ts";
+ * const schema = closedConfig(v.looseObject({ path: v.string(), region: v.optional(v.string()) }));
+ * let message = "";
+ * try {
+ *   parseConfig(schema, { path: "kv://b", regoin: "x" }, "kv");
+ * } catch (e) {
+ *   message = (e as Error).message;
+ * }
+ * console.assert(message.includes("did you mean 'region'?"));
+ * ```
+ */
+export function closedConfig<S extends object>(schema: S, keys?: readonly string[]): S {
+  CLOSED.set(schema, keys ?? entryNames(schema));
+  return schema;
+}
+
+/**
+ * The settings a closed configuration schema names (see {@linkcode closedConfig}).
+ *
+ * @param schema the schema
+ * @returns the setting names, or `undefined` for an open schema
+ *
+ * @example
+ * ```ts
+ * import { configKeys } from "./flavor.ts";
+ * import { memoryFlavor } from "../flavors/memory.ts";
+ * console.assert(configKeys(memoryFlavor.configSchema)?.includes("path"));
+ * ```
+ */
+export function configKeys(schema: object): readonly string[] | undefined {
+  return CLOSED.get(schema);
+}
+
+/** ZenML's setting names (and their usual snake_case forms) and what they are here. */
+const ZENML_NAMES: Record<string, string> = {
+  key: "accessKeyId",
+  secret: "secretAccessKey",
+  token: "sessionToken",
+  aws_access_key_id: "accessKeyId",
+  aws_secret_access_key: "secretAccessKey",
+  aws_session_token: "sessionToken",
+  endpoint_url: "endpoint",
+  region_name: "region",
+  client_kwargs: "endpoint and region (client_kwargs.endpoint_url, client_kwargs.region_name)",
+  config_kwargs: "partSize, concurrency and retry",
+  authentication_secret: "the credentials themselves (or the environment the SDKs read)",
+  project: "nothing: the bucket names the project",
+};
+
+function unknownKeyHint(key: string, known: readonly string[]): string {
+  const camel = key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  if (camel !== key && known.includes(camel)) return `'${key}': use '${camel}'`;
+  const zen = ZENML_NAMES[key];
+  if (zen) {
+    const single = /^[a-z][A-Za-z]*$/.test(zen);
+    // A single setting only where this flavor has it (ZenML's 'token' is S3's session token).
+    if (!single || known.includes(zen)) {
+      return `'${key}' is ZenML's name: use ${single ? `'${zen}'` : zen}`;
+    }
   }
+  const near = closestName(key, known);
+  return near ? `'${key}': did you mean '${near}'?` : `'${key}'`;
+}
+
+/**
+ * Refuses settings a closed schema does not name.
+ *
+ * @param schema the schema
+ * @param config the raw configuration
+ * @param flavor the flavor name, for the message
+ * @throws {ConfigError} naming each unknown setting with a suggestion
+ */
+function checkKnownKeys(schema: object, config: unknown, flavor: string): void {
+  const known = CLOSED.get(schema);
+  if (!known || typeof config !== "object" || config === null) return;
+  const record = config as Record<string, unknown>;
+  const unknown = Object.keys(record).filter((k) => !known.includes(k) && record[k] !== undefined);
+  if (unknown.length === 0) return;
+  throw new ConfigError(
+    `Unknown setting${unknown.length > 1 ? "s" : ""} for the '${flavor}' flavor: ` +
+      `${unknown.map((k) => unknownKeyHint(k, known)).join("; ")}. ` +
+      `Its settings: ${known.join(", ")}`,
+    { flavor },
+  );
+}
+
+/**
+ * The candidate closest to `word` by edit distance (at most 2 edits), for "did you
+ * mean" hints.
+ *
+ * @param word what was given
+ * @param candidates the valid names
+ * @returns the closest name, or `undefined` when none is close
+ *
+ * @example
+ * ```ts
+ * import { closestName } from "./flavor.ts";
+ * console.assert(closestName("regoin", ["region", "endpoint"]) === "region");
+ * ```
+ */
+export function closestName(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = 3;
+  const w = word.toLowerCase();
+  for (const c of candidates) {
+    const d = editDistance(w, c.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  // Optimal string alignment: a swap of two neighbours ("regoin") is one edit.
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i]);
+  for (let j = 0; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.length][b.length];
 }
 
 /**
@@ -245,6 +404,7 @@ export function parseConfig<C>(
   config: unknown,
   flavor: string,
 ): C {
+  checkKnownKeys(schema, config, flavor);
   const result = schema["~standard"].validate(config);
   if (result instanceof Promise) {
     throw new ConfigError(

@@ -32,8 +32,8 @@ export interface StoreRoot {
 const SCHEME_RE = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//;
 
 /**
- * Removes one pair of matching single or double quotes around a string, and the
- * whitespace around it (configured paths are often pasted quoted).
+ * Removes one pair of matching quotes (`'`, `"` or `` ` ``, as ZenML strips) around a
+ * string, and the whitespace around it (configured paths are often pasted quoted).
  *
  * @param s the raw string
  * @returns the string without the quotes
@@ -42,12 +42,13 @@ const SCHEME_RE = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//;
  * ```ts
  * import { stripQuotes } from "./path.ts";
  * console.assert(stripQuotes(` "s3://b/p" `) === "s3://b/p");
+ * console.assert(stripQuotes("`s3://b/p`") === "s3://b/p");
  * ```
  */
 export function stripQuotes(s: string): string {
   const t = s.trim();
   if (
-    t.length >= 2 && (t[0] === '"' || t[0] === "'") && t[t.length - 1] === t[0]
+    t.length >= 2 && (t[0] === '"' || t[0] === "'" || t[0] === "`") && t[t.length - 1] === t[0]
   ) {
     return t.slice(1, -1).trim();
   }
@@ -253,6 +254,45 @@ function outside(
 ): InvalidPathError {
   return new InvalidPathError(
     `Path '${path}' is outside the store root '${root.uri}': use a path inside it`,
+    { flavor, path },
+  );
+}
+
+/**
+ * Checks that a store root's scheme is one the flavor serves (a plain path counts as
+ * `file://`), as every way of making a store does.
+ *
+ * @param flavor the flavor name, for the message
+ * @param schemes the flavor's schemes (`["s3://"]`; empty: any plain path)
+ * @param path the configured root
+ * @throws {ConfigError} naming the schemes the flavor takes
+ *
+ * @example
+ * ```ts
+ * import { checkRootScheme } from "./path.ts";
+ * checkRootScheme("s3", ["s3://"], "s3://bucket/runs");
+ * let refused = false;
+ * try {
+ *   checkRootScheme("s3", ["s3://"], "/bucket/runs");
+ * } catch {
+ *   refused = true;
+ * }
+ * console.assert(refused);
+ * ```
+ */
+export function checkRootScheme(flavor: string, schemes: readonly string[], path: string): void {
+  const split = splitScheme(path.replaceAll("\\", "/"));
+  const bare = schemes.map(bareScheme);
+  const plainOk = bare.includes("file") || bare.length === 0;
+  if (split ? bare.includes(split[0]) : plainOk) return;
+  const list = schemes.map((s) => `'${s}'`).join(", ") || "plain paths";
+  const hint = split
+    ? ""
+    : `: a path without a scheme is a local path; write e.g. '${schemes[0] ?? ""}${
+      path.replace(/^[/\\]+/, "")
+    }'`;
+  throw new ConfigError(
+    `The '${flavor}' flavor takes paths starting with ${list}, not '${path}'${hint}`,
     { flavor, path },
   );
 }

@@ -13,7 +13,12 @@
  */
 
 import * as v from "valibot";
-import { baseConfigEntries, cloudConfigEntries, type StandardSchemaV1 } from "../../src/flavor.ts";
+import {
+  baseConfigEntries,
+  closedConfig,
+  cloudConfigEntries,
+  type StandardSchemaV1,
+} from "../../src/flavor.ts";
 import type { RetryOptions } from "../../src/http.ts";
 import type { ObjectStoreConfig } from "../../src/object_store.ts";
 
@@ -149,7 +154,7 @@ const tokenCredentialSchema = v.custom<TokenCredential>(
   "'credential' must be { tenantId, clientId, clientSecret } or an object with a getToken() method",
 );
 
-const schema = v.looseObject({
+const schema = closedConfig(v.looseObject({
   ...baseConfigEntries,
   ...cloudConfigEntries,
   connectionString: optionalString("connectionString"),
@@ -199,7 +204,7 @@ const schema = v.looseObject({
       ),
     ),
   ),
-});
+}));
 
 /**
  * The schema of {@linkcode AzureStoreConfig}: the base fields (`path`, quotes
@@ -214,22 +219,3 @@ const schema = v.looseObject({
  */
 export const azureConfigSchema: StandardSchemaV1<unknown, AzureStoreConfig> =
   schema as unknown as StandardSchemaV1<unknown, AzureStoreConfig>;
-
-/**
- * Validates a configuration, returning the cleaned value or the list of problems.
- *
- * @param config the raw configuration
- * @returns the value, or the problems as `where: message` lines
- */
-export function checkAzureConfig(
-  config: unknown,
-): { value: AzureStoreConfig; issues?: undefined } | { issues: string[] } {
-  const r = v.safeParse(schema, config);
-  if (r.success) return { value: r.output as unknown as AzureStoreConfig };
-  return {
-    issues: r.issues.map((i) => {
-      const where = v.getDotPath(i);
-      return where ? `${where}: ${i.message}` : i.message;
-    }),
-  };
-}

@@ -25,7 +25,7 @@ import {
   NotADirectoryError,
   NotSupportedError,
 } from "../../src/errors.ts";
-import type { Flavor } from "../../src/flavor.ts";
+import { type Flavor, parseConfig } from "../../src/flavor.ts";
 import { paginate } from "../../src/http.ts";
 import {
   type GetResult,
@@ -42,7 +42,6 @@ import { AzureBlobClient } from "./client.ts";
 import {
   azureConfigSchema,
   type AzureStoreConfig,
-  checkAzureConfig,
   DEFAULT_BLOCK_SIZE,
   MAX_BLOCKS,
 } from "./config.ts";
@@ -122,16 +121,7 @@ export class AzureArtifactStore extends ObjectStore {
    *   endpoint fall back to the environment
    */
   constructor(config: AzureStoreConfig) {
-    const checked = checkAzureConfig(config);
-    if (checked.issues) {
-      throw new ConfigError(
-        `Invalid configuration for the 'azure' flavor: ${checked.issues.join("; ")}`,
-        {
-          flavor: FLAVOR,
-        },
-      );
-    }
-    const valid = checked.value;
+    const valid = parseConfig(azureConfigSchema, config, FLAVOR);
     super(valid, DEFAULT_BLOCK_SIZE);
     const container = this.bucket;
     if (!container) {

@@ -14,7 +14,12 @@
  */
 
 import * as v from "valibot";
-import { baseConfigEntries, cloudConfigEntries, type StandardSchemaV1 } from "../../src/flavor.ts";
+import {
+  baseConfigEntries,
+  closedConfig,
+  cloudConfigEntries,
+  type StandardSchemaV1,
+} from "../../src/flavor.ts";
 import type { RetryOptions } from "../../src/http.ts";
 import type { ObjectStoreConfig } from "../../src/object_store.ts";
 
@@ -140,7 +145,7 @@ const positiveInt = (what: string, min: number, max: number) =>
     ),
   );
 
-const schema = v.looseObject({
+const schema = closedConfig(v.looseObject({
   ...baseConfigEntries,
   ...cloudConfigEntries,
   endpoint: v.optional(
@@ -200,7 +205,7 @@ const schema = v.looseObject({
   ),
   scope: optionalString("scope"),
   timeoutMs: positiveInt("timeoutMs", 1, 3_600_000),
-});
+}));
 
 /** The valibot form of the schema, for the store's own validation. */
 export const gcsConfigValibot: v.GenericSchema<unknown, GcsStoreConfig> =

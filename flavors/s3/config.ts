@@ -13,7 +13,12 @@
  */
 
 import * as v from "valibot";
-import { baseConfigSchema, cloudConfigEntries, type StandardSchemaV1 } from "../../src/flavor.ts";
+import {
+  baseConfigSchema,
+  closedConfig,
+  cloudConfigEntries,
+  type StandardSchemaV1,
+} from "../../src/flavor.ts";
 import type { ArtifactStoreConfig } from "../../src/base.ts";
 import type { RetryOptions } from "../../src/http.ts";
 import type { ObjectStoreConfig } from "../../src/object_store.ts";
@@ -109,10 +114,10 @@ const s3Fields = v.looseObject({
  * The valibot form of {@linkcode s3ConfigSchema}, for synchronous validation in
  * the store's constructor.
  */
-export const s3Schema: v.GenericSchema<unknown, S3StoreConfig> = v.pipe(
+export const s3Schema: v.GenericSchema<unknown, S3StoreConfig> = closedConfig(v.pipe(
   baseConfigSchema as v.GenericSchema<unknown, ArtifactStoreConfig>,
   s3Fields as unknown as v.GenericSchema<ArtifactStoreConfig, S3StoreConfig>,
-);
+));
 
 /**
  * The schema of {@linkcode S3StoreConfig}: the base fields (`path`, quotes

@@ -85,13 +85,26 @@ test("cli: artifact-store register, list, describe (secrets masked), set-default
     "register",
     "scratch",
     "--flavor",
-    "memory",
+    "s3",
     "--path",
-    "memory://cli-scratch",
+    "s3://cli-scratch/runs",
     "--secretAccessKey=hunter2",
-    "--partSize=1048576",
+    "--partSize=5242880",
   );
   assert.equal(r.code, 0, r.err);
+  // A setting the flavor does not have is refused, with the closest one suggested.
+  const typo = await run(
+    "artifact-store",
+    "register",
+    "typo",
+    "--flavor",
+    "s3",
+    "--path",
+    "s3://b",
+    "--regoin=eu-west-1",
+  );
+  assert.notEqual(typo.code, 0);
+  assert.match(typo.err, /'regoin': did you mean 'region'\?/);
   const list = JSON.parse((await run("artifact-store", "list", "--json")).out);
   assert.deepEqual(list.map((s: { name: string }) => s.name).sort(), [
     "default",
@@ -101,9 +114,8 @@ test("cli: artifact-store register, list, describe (secrets masked), set-default
   assert.equal(d.code, 0, d.err);
   assert.match(d.out, /secretAccessKey: \*\*\*\*\*\*\*\*/);
   assert.doesNotMatch(d.out, /hunter2/);
-  assert.match(d.out, /partSize: 1048576/);
+  assert.match(d.out, /partSize: 5242880/);
   assert.equal((await run("artifact-store", "set-default", "scratch")).code, 0);
-  await run("mkdir", "-p", "a/b");
   assert.equal((await run("cp", "--help")).code, 0);
   const del = await run("artifact-store", "delete", "scratch");
   assert.equal(del.code, 1, "the default store cannot be deleted");

@@ -647,10 +647,8 @@ export function conformance(options: ConformanceOptions): void {
       [`${d}/old.txt`, "wb", null],
     ];
     for (const [path, mode, chunk] of attempts) {
-      // deno-lint-ignore no-explicit-any
-      const w = (await store.open(path, mode as any)).getWriter() as WritableStreamDefaultWriter<
-        unknown
-      >;
+      const sink = await store.open(path, mode) as WritableStream<unknown>;
+      const w = sink.getWriter();
       const ok = mode.endsWith("b") ? new Uint8Array([1]) : "ok";
       await w.write(ok);
       const err = await w.write(chunk).then(() => w.close()).then(() => null, (e) => e);

@@ -52,41 +52,41 @@ class ThrowingStore extends BaseArtifactStore {
     if (kind === "create") this.#fail();
     return Promise.resolve(new WritableStream({ write: () => this.#fail() }));
   }
-  copyfile(): Promise<void> {
+  copyfile(..._args: unknown[]): Promise<void> {
     return Promise.resolve().then(() => this.#fail());
   }
-  exists(): Promise<boolean> {
+  exists(..._args: unknown[]): Promise<boolean> {
     this.#fail();
   }
-  isdir(): Promise<boolean> {
+  isdir(..._args: unknown[]): Promise<boolean> {
     this.#fail();
   }
-  listdir(): Promise<string[]> {
+  listdir(..._args: unknown[]): Promise<string[]> {
     this.#fail();
   }
-  makedirs(): Promise<void> {
+  makedirs(..._args: unknown[]): Promise<void> {
     this.#fail();
   }
-  mkdir(): Promise<void> {
+  mkdir(..._args: unknown[]): Promise<void> {
     this.#fail();
   }
-  remove(): Promise<void> {
+  remove(..._args: unknown[]): Promise<void> {
     this.#fail();
   }
-  rename(): Promise<void> {
+  rename(..._args: unknown[]): Promise<void> {
     this.#fail();
   }
-  rmtree(): Promise<void> {
+  rmtree(..._args: unknown[]): Promise<void> {
     this.#fail();
   }
-  stat(): Promise<never> {
+  stat(..._args: unknown[]): Promise<never> {
     this.#fail();
   }
   protected override scandir(rel: string): Promise<DirEntries> {
     if (rel === "") return Promise.resolve({ dirs: ["d"], files: [] });
     this.#fail();
   }
-  override presign(): Promise<string> {
+  override presign(..._args: unknown[]): Promise<string> {
     this.#fail();
   }
 }
