@@ -50,8 +50,12 @@ export * from "./src/errors.ts";
 export {
   type ArtifactStoreClass,
   baseConfigSchema,
+  closedConfig,
+  configKeys,
   type Flavor,
   flavorFromClass,
+  parseConfig,
+  plainConfigSchema,
   type StandardResult,
   type StandardSchemaV1,
   validateConfig,
@@ -84,6 +88,6 @@ export {
   type PartWriterOptions,
   type PutOptions,
 } from "./src/object_store.ts";
-export type { StoreRoot } from "./src/path.ts";
+export { intoDirectory, type StoreRoot } from "./src/path.ts";
 export type { CompiledGlob, GlobSegment } from "./src/glob.ts";
 export type { BodyPart } from "./src/http.ts";
