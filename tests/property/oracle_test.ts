@@ -19,77 +19,10 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import fc from "fast-check";
+import { ALPHABET, codePointSort, patternArb, treeArb } from "./_arbitraries.ts";
 import { LocalArtifactStore, MemoryArtifactStore } from "../../mod.ts";
 import { compileGlob, matchGlob } from "../../src/glob.ts";
 import { testTmp } from "../_env.ts";
-
-/** Every character S3, GCS and Azure allow in a name that we generate from (no `/`). */
-const ALPHABET = [
-  ..."abcXYZ019",
-  ..."-_.+=,;@!~()[]{}^$|'&#% ",
-  "é",
-  "ß",
-  "日",
-  "😀",
-];
-const PATTERN_LITERALS = ALPHABET.filter((c) => c !== "[" && c !== "]");
-
-const nameArb = fc.array(fc.constantFrom(...ALPHABET), {
-  minLength: 1,
-  maxLength: 4,
-})
-  .map((a) => a.join(""))
-  .filter((n) => n !== "." && n !== "..");
-
-/** A tree: a list of file paths up to three levels deep (no file is also a directory). */
-const treeArb = fc.uniqueArray(
-  fc.array(nameArb, { minLength: 1, maxLength: 3 }),
-  {
-    minLength: 1,
-    maxLength: 12,
-    selector: (p) => p.join("/"),
-  },
-).map((paths) => {
-  const files = new Set<string>();
-  const dirs = new Set<string>();
-  for (const p of paths) {
-    const key = p.join("/");
-    // Keep a file from also being a directory (or below a file).
-    const parents = p.slice(0, -1).map((_, i) => p.slice(0, i + 1).join("/"));
-    if (dirs.has(key) || parents.some((d) => files.has(d))) continue;
-    files.add(key);
-    parents.forEach((d) => dirs.add(d));
-  }
-  return [...files];
-});
-
-const segmentArb = fc.oneof(
-  fc.constant("*"),
-  fc.constant("**"),
-  fc.constant("?"),
-  fc.array(fc.constantFrom(...PATTERN_LITERALS), { minLength: 1, maxLength: 2 })
-    .map((a) => a.join("") + "*"),
-  fc.array(fc.constantFrom(...PATTERN_LITERALS), { minLength: 1, maxLength: 2 })
-    .map((a) => "*" + a.join("")),
-  fc.tuple(
-    fc.constantFrom("!", ""),
-    fc.constantFrom("a-c", "-_.", "XYZ", "0-9"),
-  ).map((
-    [neg, body],
-  ) => `[${neg}${body}]*`),
-);
-
-const patternArb = (tree: string[]) =>
-  fc.tuple(
-    fc.array(
-      fc.oneof(
-        segmentArb,
-        fc.constantFrom(...tree.flatMap((t) => t.split("/"))),
-      ),
-      { minLength: 1, maxLength: 3 },
-    ),
-    fc.boolean(),
-  ).map(([segs, dirsOnly]) => segs.join("/") + (dirsOnly ? "/" : ""));
 
 const PY = `
 import glob, json, os, sys
@@ -115,16 +48,6 @@ function python(): string | null {
   ]);
   return r.status === 0 ? null : "python3 >= 3.11 is not installed (glob's include_hidden)";
 }
-
-const codePointSort = (a: string[]) =>
-  [...a].sort((x, y) => {
-    const ax = Array.from(x).map((c) => c.codePointAt(0)!);
-    const ay = Array.from(y).map((c) => c.codePointAt(0)!);
-    for (let i = 0; i < Math.min(ax.length, ay.length); i++) {
-      if (ax[i] !== ay[i]) return ax[i] - ay[i];
-    }
-    return ax.length - ay.length;
-  });
 
 test("glob compiles and matches every pattern character the clouds allow", () => {
   fc.assert(
