@@ -1,5 +1,6 @@
 // Shared bits of the example servers: which store to serve, the token, the banner.
 
+import "../flavors/all.ts"; // any URI: every built-in flavor, loaded on first use
 import { type BaseArtifactStore, createArtifactStore } from "../mod.ts";
 import { getEnv, homeDir } from "../src/_runtime.ts";
 

@@ -6,6 +6,7 @@
 //   node --import tsx examples/cross_cloud_copy.ts ./local-dir gs://my-bucket/backup
 //   bun examples/cross_cloud_copy.ts gs://my-bucket/model.bin /tmp/model.bin
 
+import "../flavors/all.ts"; // any URI: every built-in flavor, loaded on first use
 import { fileio } from "../mod.ts";
 
 /** What one copy did. */

@@ -29,6 +29,8 @@
  * @module
  */
 
+import { BUILTINS } from "../src/builtins.ts";
+import { registerBuiltin } from "../src/registry.ts";
 import * as v from "valibot";
 import {
   type ArtifactStoreConfig,
@@ -128,12 +130,9 @@ function encodeKey(rel: string): string {
  */
 export class HttpArtifactStore extends BaseArtifactStore {
   /** The flavor name. */
-  static override FLAVOR = "http";
+  static override FLAVOR: string = BUILTINS.http.name;
   /** The schemes served. */
-  static override SUPPORTED_SCHEMES: readonly string[] = [
-    "http://",
-    "https://",
-  ];
+  static override SUPPORTED_SCHEMES: readonly string[] = BUILTINS.http.supportedSchemes;
 
   readonly #client: HttpClient;
   readonly #fetch: typeof fetch;
@@ -791,6 +790,9 @@ export const httpFlavor: Flavor<HttpStoreConfig> = {
   type: "artifact_store",
   supportedSchemes: HttpArtifactStore.SUPPORTED_SCHEMES,
   configSchema: httpConfigSchema,
-  description: "A store served by a Stowage server (the Hono adapter) over http:// or https://",
+  description: BUILTINS.http.description,
   create: (config: HttpStoreConfig) => new HttpArtifactStore(config),
 };
+
+// Importing this subpath registers the flavor: its URIs work with createArtifactStore and fileio.
+registerBuiltin(httpFlavor);

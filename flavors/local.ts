@@ -22,6 +22,7 @@
  * @module
  */
 
+import { BUILTINS } from "../src/builtins.ts";
 import type * as NodeFs from "node:fs/promises";
 import {
   BaseArtifactStore,
@@ -89,9 +90,9 @@ export interface LocalStoreConfig {
  */
 export class LocalArtifactStore extends BaseArtifactStore {
   /** The flavor name. */
-  static override FLAVOR = "local";
+  static override FLAVOR: string = BUILTINS.local.name;
   /** The schemes served (plain absolute paths are served too). */
-  static override SUPPORTED_SCHEMES: readonly string[] = ["file://"];
+  static override SUPPORTED_SCHEMES: readonly string[] = BUILTINS.local.supportedSchemes;
 
   #rootReady?: Promise<void>;
 
@@ -612,5 +613,5 @@ export const localFlavor: Flavor<LocalStoreConfig> = {
     LocalArtifactStore,
     plainConfigSchema as StandardSchemaV1<unknown, LocalStoreConfig>,
   ),
-  description: "A directory on the local disk (absolute paths, file://)",
+  description: BUILTINS.local.description,
 };

@@ -15,6 +15,7 @@
  * @module
  */
 
+import { BUILTINS } from "../src/builtins.ts";
 import {
   BaseArtifactStore,
   type Capabilities,
@@ -91,9 +92,9 @@ export interface MemoryStoreConfig {
  */
 export class MemoryArtifactStore extends BaseArtifactStore {
   /** The flavor name. */
-  static override FLAVOR = "memory";
+  static override FLAVOR: string = BUILTINS.memory.name;
   /** The schemes served. */
-  static override SUPPORTED_SCHEMES: readonly string[] = ["memory://"];
+  static override SUPPORTED_SCHEMES: readonly string[] = BUILTINS.memory.supportedSchemes;
 
   /**
    * Creates a store in the process-wide memory file system.
@@ -504,5 +505,5 @@ export const memoryFlavor: Flavor<MemoryStoreConfig> = {
     MemoryArtifactStore,
     plainConfigSchema as StandardSchemaV1<unknown, MemoryStoreConfig>,
   ),
-  description: "Process-wide in-memory file system (memory://), for tests and the edge",
+  description: BUILTINS.memory.description,
 };

@@ -26,6 +26,8 @@
  * @module
  */
 
+import { BUILTINS } from "../src/builtins.ts";
+import { registerBuiltin } from "../src/registry.ts";
 import * as v from "valibot";
 import type { Capabilities } from "../src/base.ts";
 import {
@@ -179,9 +181,9 @@ function isBucket(x: unknown): x is R2BucketLike {
  */
 export class R2ArtifactStore extends ObjectStore {
   /** The flavor name. */
-  static override FLAVOR = "r2";
+  static override FLAVOR: string = BUILTINS.r2.name;
   /** The schemes served. */
-  static override SUPPORTED_SCHEMES: readonly string[] = ["r2://"];
+  static override SUPPORTED_SCHEMES: readonly string[] = BUILTINS.r2.supportedSchemes;
 
   readonly #bucket: R2BucketLike;
 
@@ -523,6 +525,9 @@ export const r2Flavor: Flavor<R2StoreConfig> = {
   type: "artifact_store",
   supportedSchemes: R2ArtifactStore.SUPPORTED_SCHEMES,
   configSchema: r2ConfigSchema,
-  description: "A Cloudflare R2 bucket through a Workers binding (r2://BINDING/prefix)",
+  description: BUILTINS.r2.description,
   create: (config: R2StoreConfig) => new R2ArtifactStore(config),
 };
+
+// Importing this subpath registers the flavor: its URIs work with createArtifactStore and fileio.
+registerBuiltin(r2Flavor);

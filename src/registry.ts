@@ -1,6 +1,10 @@
 /**
- * The flavor registry: built-in flavors (cloud ones loaded lazily, on first use),
- * flavors users register, and {@linkcode createArtifactStore}.
+ * The flavor registry: local and memory (always there), the cloud flavors whose
+ * subpaths were imported (`import "@stowage/stowage/s3"` registers `s3`; importing
+ * `@stowage/stowage/all` registers every built-in, each loaded on first use), flavors
+ * users register, and {@linkcode createArtifactStore}. The core imports no cloud code:
+ * a scheme whose flavor was not imported is a `NotSupportedError` that names the
+ * import to add.
  *
  * @example
  * ```ts
@@ -15,66 +19,64 @@
 
 import type { ArtifactStoreConfig, BaseArtifactStore } from "./base.ts";
 import { BaseArtifactStore as Base } from "./base.ts";
+import { type BuiltinInfo, BUILTINS, importHint, PACKAGE } from "./builtins.ts";
 import { ConfigError, NotSupportedError } from "./errors.ts";
 import { type ArtifactStoreClass, type Flavor, flavorFromClass, validateConfig } from "./flavor.ts";
 import { bareScheme, splitScheme, stripQuotes } from "./path.ts";
 import { localFlavor } from "../flavors/local.ts";
 import { memoryFlavor } from "../flavors/memory.ts";
 
-/** A built-in flavor whose code loads only when it is first used. */
-interface LazyFlavor {
+/**
+ * A flavor registered by name and schemes whose code loads only when first used
+ * (`./all` registers the built-ins this way; a plugin may too).
+ */
+export interface LazyFlavor {
+  /** The flavor name. */
   name: string;
+  /** Its URI schemes, with `://`. */
   supportedSchemes: readonly string[];
-  description: string;
+  /** One line describing it. */
+  description?: string;
+  /** Loads the flavor object (called once, on first use). */
   load: () => Promise<Flavor>;
 }
 
+type Entry = Flavor | LazyFlavor;
+
+const registered = new Map<string, Entry>();
+/** The entries that ship with Stowage (eager, imported or lazy), by name. */
+const builtin = new Map<string, Entry>();
+
+for (const f of [localFlavor, memoryFlavor] as Flavor[]) {
+  registered.set(f.name, f);
+  builtin.set(f.name, f);
+}
+
+function isLazy(e: Entry): e is LazyFlavor {
+  return typeof (e as LazyFlavor).load === "function" && !("create" in e);
+}
+
 /**
- * Built-in cloud flavors, loaded on first use so that importing the core pulls in
- * no cloud code. Each flavor module exports its flavor object as `flavor`.
+ * Registers a flavor that ships with Stowage: called by each cloud subpath when it is
+ * imported, and by `./all` (lazily). It replaces a lazy entry of the same name.
+ *
+ * @param entry the flavor, or its lazy form
+ *
+ * @example
+ * ```ts
+ * import { registerBuiltin } from "./registry.ts";
+ * import { memoryFlavor } from "../flavors/memory.ts";
+ * registerBuiltin(memoryFlavor); // already there: a no-op
+ * ```
  */
-const LAZY: LazyFlavor[] = [
-  {
-    name: "s3",
-    supportedSchemes: ["s3://"],
-    description: "Amazon S3 and S3-compatible services (R2, MinIO, Ceph) over signed REST calls",
-    load: async () => (await import("../flavors/s3/mod.ts")).s3Flavor as Flavor,
-  },
-  {
-    name: "azure",
-    supportedSchemes: ["az://", "abfs://"],
-    description: "Azure Blob Storage and ADLS Gen2 (az://, abfs://) over signed REST calls",
-    load: async () => (await import("../flavors/azure/mod.ts")).azureFlavor as Flavor,
-  },
-  {
-    name: "gcp",
-    supportedSchemes: ["gs://"],
-    description:
-      "Google Cloud Storage over its JSON API (service-account JWT, metadata server, emulator)",
-    load: async () => (await import("../flavors/gcs/mod.ts")).gcsFlavor as Flavor,
-  },
-  {
-    name: "http",
-    supportedSchemes: ["http://", "https://"],
-    description: "A store served by a Stowage server (the Hono adapter) over http:// or https://",
-    load: async () => (await import("../flavors/http.ts")).httpFlavor as Flavor,
-  },
-  {
-    name: "r2",
-    supportedSchemes: ["r2://"],
-    description: "A Cloudflare R2 bucket through a Workers binding (r2://BINDING/prefix)",
-    load: async () => (await import("../flavors/r2.ts")).r2Flavor as Flavor,
-  },
-];
-
-const EAGER = new Map<string, Flavor>(
-  ([localFlavor, memoryFlavor] as Flavor[]).map((f) => [f.name, f]),
-);
-const registered = new Map<string, Flavor>(EAGER);
-const loaded = new Map<string, Flavor>();
-
-function isBuiltinName(name: string): boolean {
-  return EAGER.has(name) || LAZY.some((l) => l.name === name);
+export function registerBuiltin(entry: Entry): void {
+  const current = registered.get(entry.name);
+  const mine = builtin.get(entry.name);
+  // A loaded flavor is never demoted to a lazy entry.
+  if (mine && !isLazy(mine) && isLazy(entry)) return;
+  builtin.set(entry.name, entry);
+  // A user's replacement stays registered; unregistering it restores this one.
+  if (!current || current === mine) registered.set(entry.name, entry);
 }
 
 /** What `listFlavors` reports for each flavor. */
@@ -106,14 +108,21 @@ function isFlavor(x: unknown): x is Flavor {
     typeof f.configSchema?.["~standard"]?.validate === "function";
 }
 
+function isLazyFlavor(x: unknown): x is LazyFlavor {
+  const f = x as LazyFlavor;
+  return typeof f === "object" && f !== null && typeof f.name === "string" &&
+    typeof f.load === "function" && Array.isArray(f.supportedSchemes) && !("create" in f);
+}
+
 /**
- * Registers a flavor: a flavor object or a `BaseArtifactStore` subclass with
- * static `FLAVOR` and `SUPPORTED_SCHEMES`.
+ * Registers a flavor: a flavor object, a `BaseArtifactStore` subclass with static
+ * `FLAVOR` and `SUPPORTED_SCHEMES`, or a {@linkcode LazyFlavor} whose code loads on
+ * first use.
  *
- * @param flavor the flavor or store class
+ * @param flavor the flavor, store class or lazy flavor
  * @param options `replace` to replace an existing flavor of that name
- * @returns the registered flavor object
- * @throws {ConfigError} when it is neither, or the name is taken
+ * @returns the registered flavor object (or the lazy entry)
+ * @throws {ConfigError} when it is none of these, or the name is taken
  *
  * @example
  * ```ts
@@ -128,31 +137,34 @@ function isFlavor(x: unknown): x is Flavor {
  * unregisterFlavor("scratch-doc");
  * ```
  */
-export function registerFlavor(
-  flavor: Flavor | ArtifactStoreClass,
+export function registerFlavor<F extends Flavor | LazyFlavor>(
+  flavor: F | ArtifactStoreClass,
   options: RegisterFlavorOptions = {},
-): Flavor {
-  let f: Flavor;
+): F {
+  let f: Entry;
   if (isStoreClass(flavor)) f = flavorFromClass(flavor);
-  else if (isFlavor(flavor)) f = flavor;
+  else if (isFlavor(flavor) || isLazyFlavor(flavor)) f = flavor;
   else {
     throw new ConfigError(
       "Not a flavor: pass a BaseArtifactStore subclass with static FLAVOR and SUPPORTED_SCHEMES, " +
-        "or an object { name, type, supportedSchemes, configSchema, create }",
+        "an object { name, type, supportedSchemes, configSchema, create }, " +
+        "or a lazy one { name, supportedSchemes, load }",
     );
   }
-  if (!options.replace && (registered.has(f.name) || isBuiltinName(f.name))) {
+  const taken = registered.has(f.name) || f.name in BUILTINS;
+  if (!options.replace && taken) {
     throw new ConfigError(
       `A flavor named '${f.name}' is already registered: pick another name or pass { replace: true }`,
       { flavor: f.name },
     );
   }
   registered.set(f.name, f);
-  return f;
+  return f as F;
 }
 
 /**
- * Removes a flavor that was registered with {@linkcode registerFlavor}.
+ * Removes a flavor that was registered with {@linkcode registerFlavor} (a built-in
+ * it replaced comes back).
  *
  * @param name the flavor name
  * @returns true when it was registered
@@ -165,18 +177,31 @@ export function registerFlavor(
  */
 export function unregisterFlavor(name: string): boolean {
   const current = registered.get(name);
-  const original = EAGER.get(name);
+  const original = builtin.get(name);
   if (!current || current === original) return false;
   if (original) registered.set(name, original);
   else registered.delete(name);
   return true;
 }
 
+function builtinInfo(name: string): BuiltinInfo | undefined {
+  return (BUILTINS as Record<string, BuiltinInfo>)[name];
+}
+
+function notImported(info: BuiltinInfo, what: string): NotSupportedError {
+  return new NotSupportedError(
+    `The '${info.name}' flavor (${what}) is not loaded: add ${importHint(info)} ` +
+      `(or import "${PACKAGE}/all" for every built-in flavor, loaded on first use)`,
+    { flavor: info.name },
+  );
+}
+
 /**
- * The flavor of a name, loading a built-in cloud flavor on first use.
+ * The flavor of a name, loading a lazily registered one on first use.
  *
  * @param name the flavor name
  * @returns the flavor
+ * @throws {NotSupportedError} for a built-in whose subpath was not imported, naming the import
  * @throws {ConfigError} for an unknown name, listing the known ones
  *
  * @example
@@ -186,14 +211,17 @@ export function unregisterFlavor(name: string): boolean {
  * ```
  */
 export async function getFlavor(name: string): Promise<Flavor> {
-  const f = registered.get(name) ?? loaded.get(name);
-  if (f) return f;
-  const lazy = LAZY.find((l) => l.name === name);
-  if (lazy) {
-    const flavor = await lazy.load();
-    loaded.set(name, flavor);
+  const entry = registered.get(name);
+  if (entry && !isLazy(entry)) return entry;
+  if (entry) {
+    const flavor = await entry.load();
+    // Keep the loaded flavor unless a registration replaced the entry meanwhile.
+    if (registered.get(name) === entry) registered.set(name, flavor);
+    if (builtin.get(name) === entry) builtin.set(name, flavor);
     return flavor;
   }
+  const info = builtinInfo(name);
+  if (info) throw notImported(info, `'${name}'`);
   throw new ConfigError(
     `Unknown flavor '${name}': use one of ${listFlavors().map((i) => `'${i.name}'`).join(", ")}`,
     { flavor: name },
@@ -205,7 +233,8 @@ export async function getFlavor(name: string): Promise<Flavor> {
  *
  * @param scheme the scheme, with or without `://`
  * @returns the flavor
- * @throws {NotSupportedError} when no flavor serves it, listing the schemes that are served
+ * @throws {NotSupportedError} when no flavor serves it: naming the import for a built-in
+ *   scheme, else listing the schemes that are served
  *
  * @example
  * ```ts
@@ -220,19 +249,25 @@ export function getFlavorForScheme(scheme: string): Promise<Flavor> {
       return getFlavor(info.name);
     }
   }
-  const known = listFlavors().flatMap((i) => i.supportedSchemes).map((x) => `'${x}'`).join(", ");
+  const known = (Object.values(BUILTINS) as BuiltinInfo[]).find((b) =>
+    b.supportedSchemes.some((x) => bareScheme(x) === s)
+  );
+  if (known) return Promise.reject(notImported(known, `'${s}://'`));
+  const schemes = listFlavors().flatMap((i) => i.supportedSchemes).map((x) => `'${x}'`).join(
+    ", ",
+  );
   return Promise.reject(
     new NotSupportedError(
-      `No flavor serves '${s}://' paths: the registered schemes are ${known}; ` +
+      `No flavor serves '${s}://' paths: the registered schemes are ${schemes}; ` +
         "register a flavor for it with registerFlavor",
     ),
   );
 }
 
 /**
- * Lists every flavor, built-in and registered, without loading any.
+ * Lists every registered flavor (lazy ones included) without loading any.
  *
- * @returns one entry per flavor, built-ins first
+ * @returns one entry per flavor, in registration order
  *
  * @example
  * ```ts
@@ -241,27 +276,12 @@ export function getFlavorForScheme(scheme: string): Promise<Flavor> {
  * ```
  */
 export function listFlavors(): FlavorInfo[] {
-  const out: FlavorInfo[] = [];
-  const seen = new Set<string>();
-  for (const f of registered.values()) {
-    seen.add(f.name);
-    out.push({
-      name: f.name,
-      supportedSchemes: f.supportedSchemes,
-      builtin: EAGER.get(f.name) === f,
-      description: f.description ?? "",
-    });
-  }
-  for (const l of LAZY) {
-    if (seen.has(l.name)) continue;
-    out.push({
-      name: l.name,
-      supportedSchemes: l.supportedSchemes,
-      builtin: true,
-      description: l.description,
-    });
-  }
-  return out;
+  return [...registered.values()].map((f) => ({
+    name: f.name,
+    supportedSchemes: f.supportedSchemes,
+    builtin: builtin.get(f.name) === f,
+    description: f.description ?? "",
+  }));
 }
 
 /** A store configuration naming its flavor. */

@@ -57,3 +57,9 @@ export {
   TokenCache,
 } from "./credentials.ts";
 export { API_VERSION, type BlobSasOptions, generateBlobSas } from "./auth.ts";
+
+import { registerBuiltin } from "../../src/registry.ts";
+import { azureFlavor as flavor } from "./store.ts";
+
+// Importing this subpath registers the flavor: its URIs work with createArtifactStore and fileio.
+registerBuiltin(flavor);

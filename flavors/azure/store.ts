@@ -14,6 +14,7 @@
  * @module
  */
 
+import { BUILTINS } from "../../src/builtins.ts";
 import type { Capabilities, PresignOptions, WriteOptions } from "../../src/base.ts";
 import {
   ArtifactStoreError,
@@ -99,9 +100,9 @@ const CONTAINER_RE = /^(\$root|\$web|\$logs|[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2
  */
 export class AzureArtifactStore extends ObjectStore {
   /** The flavor name. */
-  static override FLAVOR = "azure";
+  static override FLAVOR: string = BUILTINS.azure.name;
   /** The schemes served. */
-  static override SUPPORTED_SCHEMES: readonly string[] = ["az://", "abfs://"];
+  static override SUPPORTED_SCHEMES: readonly string[] = BUILTINS.azure.supportedSchemes;
 
   /** Blob Batch takes at most 256 sub-requests. */
   protected override deleteBatchSize = 256;
@@ -693,6 +694,6 @@ export const azureFlavor: Flavor<AzureStoreConfig> = {
   type: "artifact_store",
   supportedSchemes: AzureArtifactStore.SUPPORTED_SCHEMES,
   configSchema: azureConfigSchema,
-  description: "Azure Blob Storage and ADLS Gen2 (az://, abfs://) over signed REST calls",
+  description: BUILTINS.azure.description,
   create: (config: AzureStoreConfig) => new AzureArtifactStore(config),
 };

@@ -61,3 +61,9 @@ export {
 } from "./credentials.ts";
 export { type SignedUrlV4, signUrlV4, type SignUrlV4Input } from "./signer.ts";
 export type { RetryOptions } from "../../src/http.ts";
+
+import { registerBuiltin } from "../../src/registry.ts";
+import { gcsFlavor as flavor } from "./store.ts";
+
+// Importing this subpath registers the flavor: its URIs work with createArtifactStore and fileio.
+registerBuiltin(flavor);

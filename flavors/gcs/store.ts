@@ -25,6 +25,7 @@
  * @module
  */
 
+import { BUILTINS } from "../../src/builtins.ts";
 import type { Capabilities, CopyOptions, PresignOptions, WriteOptions } from "../../src/base.ts";
 import {
   ConfigError,
@@ -79,9 +80,9 @@ function validate(config: GcsStoreConfig): GcsStoreConfig {
  */
 export class GcsArtifactStore extends ObjectStore {
   /** The flavor name (as ZenML calls it). */
-  static override FLAVOR = "gcp";
+  static override FLAVOR: string = BUILTINS.gcp.name;
   /** The schemes served. */
-  static override SUPPORTED_SCHEMES: readonly string[] = ["gs://"];
+  static override SUPPORTED_SCHEMES: readonly string[] = BUILTINS.gcp.supportedSchemes;
 
   // The REST client, and the endpoint and credentials resolved at creation.
   readonly #client: GcsClient;
@@ -435,7 +436,6 @@ export const gcsFlavor: Flavor<GcsStoreConfig> = {
   type: "artifact_store",
   supportedSchemes: GcsArtifactStore.SUPPORTED_SCHEMES,
   configSchema: gcsConfigSchema,
-  description:
-    "Google Cloud Storage over its JSON API (service-account JWT, metadata server, emulator)",
+  description: BUILTINS.gcp.description,
   create: (config: GcsStoreConfig) => new GcsArtifactStore(config),
 };

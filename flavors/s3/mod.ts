@@ -50,3 +50,9 @@ export {
   type S3CredentialConfig,
   type S3Settings,
 } from "./credentials.ts";
+
+import { registerBuiltin } from "../../src/registry.ts";
+import { s3Flavor as flavor } from "./store.ts";
+
+// Importing this subpath registers the flavor: its URIs work with createArtifactStore and fileio.
+registerBuiltin(flavor);

@@ -13,6 +13,7 @@
  * @module
  */
 
+import { BUILTINS } from "../../src/builtins.ts";
 import type { Capabilities, PresignOptions } from "../../src/base.ts";
 import {
   ArtifactStoreError,
@@ -70,9 +71,9 @@ function validate(config: S3StoreConfig): S3StoreConfig {
  */
 export class S3ArtifactStore extends ObjectStore {
   /** The flavor name. */
-  static override FLAVOR = "s3";
+  static override FLAVOR: string = BUILTINS.s3.name;
   /** The schemes served. */
-  static override SUPPORTED_SCHEMES: readonly string[] = ["s3://"];
+  static override SUPPORTED_SCHEMES: readonly string[] = BUILTINS.s3.supportedSchemes;
 
   /** Objects bigger than this are copied with UploadPartCopy (CopyObject's limit: 5 GiB). */
   protected multipartCopyThreshold: number = 5 * GiB;
@@ -395,6 +396,6 @@ export const s3Flavor: Flavor<S3StoreConfig> = {
   type: "artifact_store",
   supportedSchemes: S3ArtifactStore.SUPPORTED_SCHEMES,
   configSchema: s3ConfigSchema,
-  description: "Amazon S3 and S3-compatible services (R2, MinIO, Ceph) over signed REST calls",
+  description: BUILTINS.s3.description,
   create: (config: S3StoreConfig) => new S3ArtifactStore(config),
 };

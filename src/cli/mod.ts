@@ -24,6 +24,7 @@
  * @module
  */
 
+import "../../flavors/all.ts"; // every built-in flavor, loaded on first use
 import { ArtifactStoreError } from "../errors.ts";
 import { getEnv } from "../_runtime.ts";
 import { type CliIO, runCommand } from "./commands.ts";

@@ -1,0 +1,113 @@
+// `.` is free of cloud code, in a bundle and at run time: esbuild's bundle of the core
+// (fileio + createArtifactStore) holds no file under flavors/ but local and memory, each
+// cloud subpath's bundle holds no other cloud; a process that imports only the core has
+// local and memory, a cloud URI there is a NotSupportedError naming the import to add,
+// importing a subpath registers its flavor, and `./all` registers every built-in.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import process from "node:process";
+import { runtimeName } from "../_env.ts";
+import { TEST_NODE_MODULES, toolingImport, tsxImport } from "../_deps.ts";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
+
+const ENTRIES: Record<string, { module: string; body: string; allowed: RegExp }> = {
+  ".": {
+    module: "mod.ts",
+    body:
+      `import { fileio, createArtifactStore } from "M"; export const f = [fileio, createArtifactStore];`,
+    allowed: /^flavors\/(local|memory)\.ts$/,
+  },
+  "./s3": {
+    module: "flavors/s3/mod.ts",
+    body: `import { S3ArtifactStore } from "M"; export const s = S3ArtifactStore;`,
+    allowed: /^flavors\/(local|memory)\.ts$|^flavors\/s3\//,
+  },
+  "./gcs": {
+    module: "flavors/gcs/mod.ts",
+    body: `import { GcsArtifactStore } from "M"; export const s = GcsArtifactStore;`,
+    allowed: /^flavors\/(local|memory)\.ts$|^flavors\/gcs\//,
+  },
+  "./azure": {
+    module: "flavors/azure/mod.ts",
+    body: `import { AzureArtifactStore } from "M"; export const s = AzureArtifactStore;`,
+    allowed: /^flavors\/(local|memory)\.ts$|^flavors\/azure\//,
+  },
+};
+
+const esbuildMissing = existsSync(`${TEST_NODE_MODULES}/esbuild`)
+  ? false
+  : "esbuild is not installed in tests/tooling";
+
+test("structure: the core's bundle reaches no cloud flavor, nor a cloud subpath another cloud", {
+  skip: esbuildMissing,
+}, async () => {
+  // esbuild's entry is CommonJS: required (Deno imports CommonJS only through require).
+  const esbuild = createRequire(import.meta.url)(
+    fileURLToPath(toolingImport("esbuild", "lib/main.js")),
+  ) as typeof import("esbuild");
+  for (const [name, e] of Object.entries(ENTRIES)) {
+    const r = await esbuild.build({
+      stdin: {
+        contents: e.body.replace("M", `${ROOT}/${e.module}`),
+        resolveDir: ROOT,
+        loader: "ts",
+      },
+      bundle: true,
+      format: "esm",
+      platform: "browser",
+      external: ["node:*"],
+      write: false,
+      metafile: true,
+      logLevel: "silent",
+      absWorkingDir: ROOT,
+    });
+    const files = Object.keys(r.metafile!.inputs).filter((f) => f.startsWith("flavors/"));
+    const stray = files.filter((f) => !e.allowed.test(f));
+    assert.deepEqual(stray, [], `${name} bundles ${stray.join(", ")}`);
+    if (name === ".") {
+      assert.ok(files.includes("flavors/local.ts") && files.includes("flavors/memory.ts"));
+    }
+  }
+});
+
+test("structure: only the core imported — cloud URIs name the import to add; subpaths register", () => {
+  const rt = runtimeName();
+  const pre = rt === "deno" ? ["run", "-A"] : rt === "bun" ? [] : ["--import", tsxImport()];
+  const r = spawnSync(process.execPath, [...pre, `${ROOT}/tests/structure/_core_only.ts`], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
+  assert.deepEqual(out.names, ["local", "memory"]);
+  const hints: Record<string, string> = {
+    "s3://b/x": "s3",
+    "gs://b/x": "gcs",
+    "az://c/x": "azure",
+    "http://127.0.0.1:9": "http",
+    "r2://B": "r2",
+  };
+  for (const [uri, sub] of Object.entries(hints)) {
+    assert.equal(out.errors[uri].name, "NotSupportedError", uri);
+    assert.ok(
+      out.errors[uri].message.includes(`import "@stowage/stowage/${sub}"`),
+      `${uri}: ${out.errors[uri].message}`,
+    );
+  }
+  assert.deepEqual(out.afterS3, ["local", "memory", "s3"]);
+  assert.equal(out.s3, "s3");
+  assert.deepEqual([...out.afterAll].sort(), [
+    "azure",
+    "gcp",
+    "http",
+    "local",
+    "memory",
+    "r2",
+    "s3",
+  ]);
+});
