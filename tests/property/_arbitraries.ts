@@ -71,6 +71,15 @@ export const patternArb = (tree: string[]) =>
     fc.boolean(),
   ).map(([segs, dirsOnly]) => segs.join("/") + (dirsOnly ? "/" : ""));
 
+/** A tree and a few patterns over its names. */
+export const treeWithPatternsArb = (minPatterns: number, maxPatterns: number) =>
+  treeArb.chain((tree) =>
+    fc.tuple(
+      fc.constant(tree),
+      fc.array(patternArb(tree), { minLength: minPatterns, maxLength: maxPatterns }),
+    )
+  );
+
 /** Sorts by Unicode code point (the order Stowage and S3 list in). */
 export const codePointSort = (a: string[]) =>
   [...a].sort((x, y) => {

@@ -19,7 +19,7 @@ import { testTmp } from "../_env.ts";
 import { s3Config, s3Emulator } from "../s3/_s3.ts";
 import { azureStore } from "../azure/_azure.ts";
 import { emulatorConfig, gcsEmulator } from "../gcs/_gcs.ts";
-import { patternArb, treeArb } from "./_arbitraries.ts";
+import { treeWithPatternsArb } from "./_arbitraries.ts";
 
 type MakeStore = (run: number) => BaseArtifactStore;
 
@@ -75,12 +75,7 @@ for (const name of ["fauxqs", "ceph", "azurite", "gcs"]) {
       try {
         await fc.assert(
           fc.asyncProperty(
-            treeArb.chain((tree) =>
-              fc.tuple(
-                fc.constant(tree),
-                fc.array(patternArb(tree), { minLength: 3, maxLength: 6 }),
-              )
-            ),
+            treeWithPatternsArb(3, 6),
             async ([tree, patterns]) => {
               const local = new LocalArtifactStore({ path: `${base}/t${run}` });
               const remote = mk(run++);

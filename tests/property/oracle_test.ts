@@ -19,7 +19,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import fc from "fast-check";
-import { ALPHABET, codePointSort, patternArb, treeArb } from "./_arbitraries.ts";
+import { ALPHABET, codePointSort, treeWithPatternsArb } from "./_arbitraries.ts";
 import { LocalArtifactStore, MemoryArtifactStore } from "../../mod.ts";
 import { compileGlob, matchGlob } from "../../src/glob.ts";
 import { testTmp } from "../_env.ts";
@@ -81,12 +81,7 @@ test(
     try {
       await fc.assert(
         fc.asyncProperty(
-          treeArb.chain((tree) =>
-            fc.tuple(
-              fc.constant(tree),
-              fc.array(patternArb(tree), { minLength: 4, maxLength: 8 }),
-            )
-          ),
+          treeWithPatternsArb(4, 8),
           async ([tree, patterns]) => {
             const root = `${base}/t${n++}`;
             const local = new LocalArtifactStore({ path: root });
