@@ -79,15 +79,14 @@ export {
   type GetResult,
   type ListOptions,
   type ListPage,
-  mapLimit,
   type MultipartUpload,
   type ObjectMeta,
   ObjectStore,
   type ObjectStoreConfig,
-  partWriter,
-  type PartWriterOptions,
   type PutOptions,
 } from "./src/object_store.ts";
+export { partWriter, type PartWriterOptions } from "./src/part_writer.ts";
+export { mapLimit } from "./src/concurrency.ts";
 export { intoDirectory, type StoreRoot } from "./src/path.ts";
 export type { CompiledGlob, GlobSegment } from "./src/glob.ts";
 export type { BodyPart } from "./src/http.ts";

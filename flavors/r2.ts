@@ -26,6 +26,7 @@
  * @module
  */
 
+import { mapLimit } from "../src/concurrency.ts";
 import { BUILTINS } from "../src/builtins.ts";
 import { registerBuiltin } from "../src/registry.ts";
 import * as v from "valibot";
@@ -42,7 +43,6 @@ import {
   type GetResult,
   type ListOptions,
   type ListPage,
-  mapLimit,
   type MultipartUpload,
   type ObjectMeta,
   ObjectStore,

@@ -14,6 +14,7 @@
  * @module
  */
 
+import { mapLimit } from "../../src/concurrency.ts";
 import { BUILTINS } from "../../src/builtins.ts";
 import type { Capabilities, PresignOptions, WriteOptions } from "../../src/base.ts";
 import {
@@ -32,7 +33,6 @@ import {
   type GetResult,
   type ListOptions,
   type ListPage,
-  mapLimit,
   type MultipartUpload,
   type ObjectMeta,
   ObjectStore,

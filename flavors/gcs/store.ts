@@ -25,6 +25,7 @@
  * @module
  */
 
+import { mapLimit } from "../../src/concurrency.ts";
 import { BUILTINS } from "../../src/builtins.ts";
 import type { Capabilities, CopyOptions, PresignOptions, WriteOptions } from "../../src/base.ts";
 import {
@@ -41,7 +42,6 @@ import {
   type GetResult,
   type ListOptions,
   type ListPage,
-  mapLimit,
   type MultipartUpload,
   type ObjectMeta,
   ObjectStore,

@@ -13,6 +13,7 @@
  * @module
  */
 
+import { mapLimit } from "../../src/concurrency.ts";
 import { BUILTINS } from "../../src/builtins.ts";
 import type { Capabilities, PresignOptions } from "../../src/base.ts";
 import {
@@ -27,7 +28,6 @@ import {
   type GetResult,
   type ListOptions,
   type ListPage,
-  mapLimit,
   type MultipartUpload,
   type ObjectMeta,
   ObjectStore,
