@@ -89,4 +89,4 @@ export { partWriter, type PartWriterOptions } from "./src/part_writer.ts";
 export { mapLimit } from "./src/concurrency.ts";
 export { intoDirectory, type StoreRoot } from "./src/path.ts";
 export type { CompiledGlob, GlobSegment } from "./src/glob.ts";
-export type { BodyPart } from "./src/http.ts";
+export type { BodyPart } from "./src/http/mod.ts";

@@ -69,9 +69,9 @@ import {
   readLimited,
   resumableBody,
   type RetryOptions,
-} from "../src/http.ts";
+} from "../src/http/mod.ts";
 import { joinKey, stripQuotes } from "../src/path.ts";
-import { concatBytes } from "../src/streams.ts";
+import { concatBytes, emptyBody } from "../src/streams.ts";
 import { getEnv } from "../src/_runtime.ts";
 
 /** Configuration of an http store. */
@@ -314,10 +314,10 @@ export class HttpArtifactStore extends BaseArtifactStore {
           { path: this.uri(rel), flavor: "http" },
         );
       }
-      return emptyStream();
+      return emptyBody();
     }
     const first = await this.#get(rel, start, end, undefined, options.signal);
-    if (!first) return emptyStream();
+    if (!first) return emptyBody();
     return resumableBody(
       first,
       async (offset) => {
@@ -362,7 +362,7 @@ export class HttpArtifactStore extends BaseArtifactStore {
     const etag = res.headers.get("etag") ?? undefined;
     const len = res.headers.get("content-length");
     let length = len === null ? null : Number(len);
-    let body = res.body ?? emptyStream();
+    let body = res.body ?? emptyBody();
     if (res.status === 206 && length === null) {
       const m = /^bytes (\d+)-(\d+)\//.exec(res.headers.get("content-range") ?? "");
       if (m) length = Number(m[2]) - Number(m[1]) + 1;
@@ -660,7 +660,7 @@ export class HttpArtifactStore extends BaseArtifactStore {
       query: { topdown: String(topdown) },
       op: "walk",
     });
-    const reader = (res.body ?? emptyStream()).pipeThrough(
+    const reader = (res.body ?? emptyBody()).pipeThrough(
       new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>,
     ).getReader();
     const pruned: string[] = [];
@@ -718,10 +718,6 @@ function lowerHost(path: string): string {
     /^(https?:\/\/)([^/\\]*)/i,
     (_, scheme: string, host: string) => scheme.toLowerCase() + host.toLowerCase(),
   );
-}
-
-function emptyStream(): ReadableStream<Uint8Array> {
-  return new ReadableStream<Uint8Array>({ start: (c) => c.close() });
 }
 
 /** Keeps bytes `[start, end)` of a stream. */

@@ -27,6 +27,7 @@
  */
 
 import { mapLimit } from "../src/concurrency.ts";
+import { emptyBody } from "../src/streams.ts";
 import { BUILTINS } from "../src/builtins.ts";
 import { registerBuiltin } from "../src/registry.ts";
 import * as v from "valibot";
@@ -472,10 +473,6 @@ export class R2ArtifactStore extends ObjectStore {
       throw err;
     }
   }
-}
-
-function emptyBody(): ReadableStream<Uint8Array> {
-  return new ReadableStream<Uint8Array>({ start: (c) => c.close() });
 }
 
 /** The configuration schema of the `r2` flavor (the binding passes through as is). */

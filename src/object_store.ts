@@ -37,7 +37,7 @@ import {
   PermissionDeniedError,
 } from "./errors.ts";
 import { type CompiledGlob, literalPrefix, matchFile, matchGlob } from "./glob.ts";
-import { type BodyPart, resumableBody } from "./http.ts";
+import { type BodyPart, resumableBody } from "./http/mod.ts";
 import { compareCodePoints, joinKey } from "./path.ts";
 import { mapLimit } from "./concurrency.ts";
 import { partWriter } from "./part_writer.ts";

@@ -224,3 +224,69 @@ export async function readAllText(
   if (decoder) out += decoder.decode();
   return out;
 }
+
+/**
+ * An empty byte stream (the body of a read past the end).
+ *
+ * @returns the stream
+ *
+ * @example
+ * ```ts
+ * import { emptyBody } from "./streams.ts";
+ * console.assert((await new Response(emptyBody()).arrayBuffer()).byteLength === 0);
+ * ```
+ */
+export function emptyBody(): ReadableStream<Uint8Array> {
+  return new ReadableStream({ start: (c) => c.close() });
+}
+
+/**
+ * Skips `skip` bytes of a stream and passes at most `take` bytes of the rest (`null`:
+ * all), cancelling the source once done — for a server that ignored a `Range` header
+ * and sent the whole object.
+ *
+ * @param body the stream
+ * @param skip bytes to drop first
+ * @param take bytes to pass, or `null` for the rest
+ * @returns the slice
+ *
+ * @example
+ * ```ts
+ * import { sliceBody } from "./streams.ts";
+ * const s = sliceBody(new Response("abcdef").body!, 2, 3);
+ * console.assert((await new Response(s).text()) === "cde");
+ * ```
+ */
+export function sliceBody(
+  body: ReadableStream<Uint8Array>,
+  skip: number,
+  take: number | null,
+): ReadableStream<Uint8Array> {
+  let pos = 0;
+  const stop = take === null ? Infinity : skip + take;
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      for (;;) {
+        if (pos >= stop) {
+          reader.cancel().catch(() => {});
+          controller.close();
+          return;
+        }
+        const { value, done } = await reader.read();
+        if (done) {
+          controller.close();
+          return;
+        }
+        const from = Math.max(0, skip - pos);
+        const to = Math.min(value.length, stop - pos);
+        pos += value.length;
+        if (to > from) {
+          controller.enqueue(value.subarray(from, to));
+          return;
+        }
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+}

@@ -15,7 +15,7 @@ import {
   ObjectStore,
   type ObjectStoreConfig,
 } from "../../src/object_store.ts";
-import { errorForStatus, HttpClient } from "../../src/http.ts";
+import { errorForStatus, HttpClient } from "../../src/http/mod.ts";
 
 /** The null store: `null://bucket/prefix` on the null server at `endpoint`. */
 export class NullStore extends ObjectStore {

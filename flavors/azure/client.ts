@@ -23,7 +23,6 @@ import {
   PreconditionFailedError,
 } from "../../src/errors.ts";
 import {
-  emptyBody,
   encodeKeyPath,
   type ErrorResponse,
   HttpClient,
@@ -31,15 +30,15 @@ import {
   queryString,
   readLimited,
   type RetryOptions,
-  sliceBody,
-} from "../../src/http.ts";
+} from "../../src/http/mod.ts";
+import { emptyBody, sliceBody } from "../../src/streams.ts";
 import type { GetResult, ObjectMeta } from "../../src/object_store.ts";
 import { API_VERSION, signSharedKey } from "./auth.ts";
 import type { AzureSettings } from "./credentials.ts";
 import { FLAVOR, mapAzureError } from "./errors.ts";
 import { escapeXml, parseXml, type XmlElement } from "./xml.ts";
 
-export { encodeKeyPath as encodeBlobName } from "../../src/http.ts";
+export { encodeKeyPath as encodeBlobName } from "../../src/http/mod.ts";
 
 const EMPTY = new Uint8Array(0);
 

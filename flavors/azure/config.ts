@@ -19,7 +19,7 @@ import {
   cloudConfigEntries,
   type StandardSchemaV1,
 } from "../../src/flavor.ts";
-import type { RetryOptions } from "../../src/http.ts";
+import type { RetryOptions } from "../../src/http/mod.ts";
 import type { ObjectStoreConfig } from "../../src/object_store.ts";
 
 /** The default block size of streamed uploads (8 MiB). */

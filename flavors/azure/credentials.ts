@@ -19,7 +19,7 @@
 
 import { getEnv } from "../../src/_runtime.ts";
 import { type ArtifactStoreError, AuthenticationError, ConfigError } from "../../src/errors.ts";
-import { type ErrorResponse, HttpClient, type RetryOptions } from "../../src/http.ts";
+import { type ErrorResponse, HttpClient, type RetryOptions } from "../../src/http/mod.ts";
 import type {
   AccessToken,
   AzureStoreConfig,

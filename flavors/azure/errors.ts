@@ -27,7 +27,7 @@ import {
   InvalidArgumentError,
   PermissionDeniedError,
 } from "../../src/errors.ts";
-import { errorForStatus, type ErrorResponse } from "../../src/http.ts";
+import { errorForStatus, type ErrorResponse } from "../../src/http/mod.ts";
 import { parseXml } from "./xml.ts";
 
 /** The flavor name, for errors. */

@@ -28,7 +28,7 @@ import {
   NotSupportedError,
 } from "../../src/errors.ts";
 import { type Flavor, parseConfig } from "../../src/flavor.ts";
-import { paginate } from "../../src/http.ts";
+import { paginate, sleep } from "../../src/http/mod.ts";
 import {
   type GetResult,
   type ListOptions,
@@ -396,7 +396,7 @@ export class AzureArtifactStore extends ObjectStore {
     const deadline = Date.now() + 60 * 60_000;
     let delay = 100;
     for (;;) {
-      await new Promise((r) => setTimeout(r, delay));
+      await sleep(delay);
       delay = Math.min(2000, delay * 1.5);
       const p = await this.#client.getProperties(dst);
       if (!p) throw this.notFound(this.relOf(dst));

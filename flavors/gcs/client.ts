@@ -23,13 +23,8 @@ import {
   FileNotFoundError,
   NotSupportedError,
 } from "../../src/errors.ts";
-import {
-  emptyBody,
-  HttpClient,
-  type HttpRequest,
-  type RetryOptions,
-  sliceBody,
-} from "../../src/http.ts";
+import { Backoff, HttpClient, type HttpRequest, type RetryOptions } from "../../src/http/mod.ts";
+import { emptyBody, sliceBody } from "../../src/streams.ts";
 import type { GetResult, ListPage, MultipartUpload, ObjectMeta } from "../../src/object_store.ts";
 import { crc32c, crc32cBytes, fromBase64, toBase64 } from "../../src/checksum.ts";
 import { CHUNK_GRANULARITY, type GcsRetryStrategy } from "./config.ts";
@@ -108,21 +103,6 @@ export function parseObject(j: Record<string, unknown>): GcsObject {
     md5Hash: typeof j.md5Hash === "string" ? j.md5Hash : undefined,
     componentCount: j.componentCount !== undefined ? Number(j.componentCount) : undefined,
   };
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 function randomId(): string {
@@ -938,13 +918,9 @@ export class ResumableUpload implements MultipartUpload {
     const client = this.#client;
     const start = this.#offset;
     const total = final ? start + data.length : undefined;
-    const retry = client.retry;
-    const maxRetries = retry.maxRetries ?? 10;
-    const base = retry.initialBackoffMs ?? 100;
-    const cap = retry.maxBackoffMs ?? 15_000;
-    const deadline = Date.now() + (retry.totalTimeoutMs ?? 180_000);
-    let backoff = base;
-    let attempts = 0;
+    const backoff = new Backoff(client.retry);
+    const maxRetries = client.retry.maxRetries ?? 10;
+    let partial = 0;
     const headers = (rest: number): Record<string, string> => {
       const h: Record<string, string> = {
         "Content-Range": rest === 0
@@ -981,7 +957,7 @@ export class ResumableUpload implements MultipartUpload {
         if (!final && this.#offset === start + data.length) return undefined;
         // Part of the chunk was not kept (or, on the last chunk, not yet all):
         // send the rest.
-        if (++attempts > maxRetries) {
+        if (++partial > maxRetries) {
           throw this.#error(
             `The upload session of '${client.uri(this.#key)}' keeps refusing bytes: write again`,
           );
@@ -990,11 +966,7 @@ export class ResumableUpload implements MultipartUpload {
       }
       if (signal?.aborted) throw signal.reason;
       const retryable = failure instanceof ArtifactStoreError && failure.retryable;
-      if (!retryable || ++attempts > maxRetries || Date.now() >= deadline) {
-        throw this.#explain(failure);
-      }
-      backoff = Math.min(cap, base + Math.random() * (backoff * 3 - base));
-      await sleep(backoff, signal);
+      if (!retryable || !await backoff.wait(signal)) throw this.#explain(failure);
       let status: Response;
       try {
         status = await this.#query(total, signal);

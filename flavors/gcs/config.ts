@@ -20,7 +20,7 @@ import {
   cloudConfigEntries,
   type StandardSchemaV1,
 } from "../../src/flavor.ts";
-import type { RetryOptions } from "../../src/http.ts";
+import type { RetryOptions } from "../../src/http/mod.ts";
 import type { ObjectStoreConfig } from "../../src/object_store.ts";
 
 /** Resumable-upload chunks must be multiples of this (256 KiB), except the last. */

@@ -41,7 +41,7 @@ import {
   type ErrorResponse,
   HttpClient,
   type RetryOptions,
-} from "../../src/http.ts";
+} from "../../src/http/mod.ts";
 import type {
   AccessTokenProvider,
   AuthorizedUserKey,

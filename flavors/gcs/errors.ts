@@ -21,7 +21,7 @@
  */
 
 import { type ArtifactStoreError, AuthenticationError } from "../../src/errors.ts";
-import { errorForStatus, type ErrorResponse, isRetryableStatus } from "../../src/http.ts";
+import { errorForStatus, type ErrorResponse, isRetryableStatus } from "../../src/http/mod.ts";
 
 /** The flavor name (as ZenML calls it). */
 export const FLAVOR = "gcp";

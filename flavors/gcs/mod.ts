@@ -60,7 +60,7 @@ export {
   type SigningKey,
 } from "./credentials.ts";
 export { type SignedUrlV4, signUrlV4, type SignUrlV4Input } from "./signer.ts";
-export type { RetryOptions } from "../../src/http.ts";
+export type { RetryOptions } from "../../src/http/mod.ts";
 
 import { registerBuiltin } from "../../src/registry.ts";
 import { gcsFlavor as flavor } from "./store.ts";

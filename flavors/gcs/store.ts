@@ -37,7 +37,7 @@ import {
   PreconditionFailedError,
 } from "../../src/errors.ts";
 import { type Flavor, parseConfig } from "../../src/flavor.ts";
-import { paginate } from "../../src/http.ts";
+import { paginate } from "../../src/http/mod.ts";
 import {
   type GetResult,
   type ListOptions,

@@ -22,7 +22,7 @@ import {
 } from "../../src/errors.ts";
 import { md5, toBase64, toHex } from "../../src/checksum.ts";
 import {
-  emptyBody,
+  Backoff,
   encodeKeyPath,
   HttpClient,
   type HttpRequest,
@@ -30,14 +30,14 @@ import {
   queryString,
   readLimited,
   type RetryOptions,
-  sliceBody,
-} from "../../src/http.ts";
+} from "../../src/http/mod.ts";
+import { emptyBody, sliceBody } from "../../src/streams.ts";
 import type { GetResult, ObjectMeta } from "../../src/object_store.ts";
 import type { S3Settings } from "./credentials.ts";
 import { FLAVOR, mapS3Error } from "./errors.ts";
 import { escapeXml, parseXml, type XmlElement } from "./xml.ts";
 
-export { encodeKeyPath as encodeKey } from "../../src/http.ts";
+export { encodeKeyPath as encodeKey } from "../../src/http/mod.ts";
 
 /** A page of ListObjectsV2. */
 export interface S3ListPage {
@@ -225,13 +225,14 @@ export class S3Client {
    * say a retry helps, and returns the parsed success document.
    */
   async #sendXml(req: HttpRequest): Promise<XmlElement> {
-    for (let attempt = 0;; attempt++) {
+    const backoff = new Backoff(this.http.options.retry, 3);
+    for (;;) {
       const res = await this.http.send(req);
       let text: string;
       try {
         text = await res.text();
       } catch (err) {
-        if (attempt < 3 && !req.signal?.aborted) continue;
+        if (!req.signal?.aborted && await backoff.wait(req.signal)) continue;
         throw err;
       }
       const doc = text.trim() ? parseXml(text) : undefined;
@@ -252,8 +253,7 @@ export class S3Client {
         body: text,
         request: req,
       });
-      if (!err.retryable || attempt >= 3) throw err;
-      await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+      if (!err.retryable || !await backoff.wait(req.signal)) throw err;
     }
   }
 

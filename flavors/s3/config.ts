@@ -20,7 +20,7 @@ import {
   type StandardSchemaV1,
 } from "../../src/flavor.ts";
 import type { ArtifactStoreConfig } from "../../src/base.ts";
-import type { RetryOptions } from "../../src/http.ts";
+import type { RetryOptions } from "../../src/http/mod.ts";
 import type { ObjectStoreConfig } from "../../src/object_store.ts";
 
 /** The smallest part S3 accepts (every part but the last). */

@@ -35,7 +35,7 @@
 import type * as NodeFs from "node:fs/promises";
 import { getEnv } from "../../src/_runtime.ts";
 import { AuthenticationError, ConfigError } from "../../src/errors.ts";
-import { HttpClient } from "../../src/http.ts";
+import { HttpClient } from "../../src/http/mod.ts";
 import { FLAVOR } from "./errors.ts";
 import { parseXml } from "./xml.ts";
 

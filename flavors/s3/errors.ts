@@ -28,7 +28,7 @@ import {
   NotSupportedError,
   PermissionDeniedError,
 } from "../../src/errors.ts";
-import { errorForStatus, type ErrorResponse } from "../../src/http.ts";
+import { errorForStatus, type ErrorResponse } from "../../src/http/mod.ts";
 import { parseXml } from "./xml.ts";
 
 /** The flavor name, for errors. */

@@ -41,7 +41,7 @@ export {
   s3ConfigSchema,
   type S3StoreConfig,
 } from "./config.ts";
-export type { RetryOptions } from "../../src/http.ts";
+export type { RetryOptions } from "../../src/http/mod.ts";
 export {
   type AwsCredentials,
   type CredentialProvider,

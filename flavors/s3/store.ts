@@ -23,7 +23,7 @@ import {
   InvalidPathError,
 } from "../../src/errors.ts";
 import { type Flavor, parseConfig } from "../../src/flavor.ts";
-import { paginate } from "../../src/http.ts";
+import { Backoff, paginate, sleep } from "../../src/http/mod.ts";
 import {
   type GetResult,
   type ListOptions,
@@ -219,14 +219,16 @@ export class S3ArtifactStore extends ObjectStore {
     const odd = keys.filter((k) => !xmlSafe(k));
     let batch = odd.length ? keys.filter((k) => xmlSafe(k)) : keys;
     await mapLimit(odd, 4, (k) => this.#client.deleteObject(k));
-    for (let attempt = 0; batch.length > 0; attempt++) {
+    const backoff = new Backoff(this.#client.http.options.retry, 3);
+    while (batch.length > 0) {
       const failures = await this.#client.deleteObjects(batch);
       if (failures.length === 0) return;
       const retry = failures.filter((f) =>
         f.code === "InternalError" || f.code === "SlowDown" ||
         f.code === "ServiceUnavailable"
       );
-      if (retry.length < failures.length || attempt >= 3) {
+      const wait = retry.length < failures.length ? undefined : backoff.next();
+      if (wait === undefined) {
         const f = failures.find((x) => !retry.includes(x)) ?? failures[0];
         throw mapS3Error({
           status: f.code === "AccessDenied" ? 403 : 500,
@@ -240,7 +242,7 @@ export class S3ArtifactStore extends ObjectStore {
           },
         }, { code: f.code, message: f.message });
       }
-      await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+      await sleep(wait);
       batch = retry.map((f) => f.key);
     }
   }

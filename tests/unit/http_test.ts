@@ -9,7 +9,7 @@ import {
   PermissionDeniedError,
   PreconditionFailedError,
 } from "../../mod.ts";
-import { errorForStatus, HttpClient, paginate, resumableBody } from "../../src/http.ts";
+import { errorForStatus, HttpClient, paginate, resumableBody } from "../../src/http/mod.ts";
 
 const mapError = (
   e: { status: number; body: string; request: { path?: string } },

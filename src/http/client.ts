@@ -1,0 +1,261 @@
+/**
+ * The HTTP client every cloud flavor shares: injectable `fetch`, a per-attempt
+ * timeout and `AbortSignal`, retries with decorrelated-jitter backoff on 408, 429,
+ * 5xx, retryable service codes and network errors — only for bodies that can be
+ * sent again (bytes or text, never a consumed stream) — re-signing every attempt,
+ * one error mapper per flavor.
+ *
+ * @example
+ * ```ts
+ * import { HttpClient } from "./client.ts";
+ * import { ArtifactStoreError } from "../errors.ts";
+ *
+ * const client = new HttpClient({
+ *   flavor: "demo",
+ *   fetch: () => Promise.resolve(new Response("ok")),
+ *   mapError: (e) => new ArtifactStoreError(`HTTP ${e.status}`, { status: e.status }),
+ * });
+ * const res = await client.send({ method: "GET", url: "http://127.0.0.1/x" });
+ * console.assert((await res.text()) === "ok");
+ * ```
+ *
+ * @module
+ */
+
+import { ArtifactStoreError } from "../errors.ts";
+import { Backoff, type RetryOptions } from "./backoff.ts";
+
+/** A request before signing. Bodies are bytes or text so they can be sent again. */
+export interface HttpRequest {
+  /** The method. */
+  method: string;
+  /** The full URL. */
+  url: string;
+  /** Request headers. */
+  headers?: Record<string, string>;
+  /** The body: bytes or text (replayable). */
+  body?: Uint8Array | string;
+  /** Cancels the request (and its retries). */
+  signal?: AbortSignal;
+  /** The store path concerned, for error messages. */
+  path?: string;
+  /** A short verb for error messages (`"read"`, `"list"`). */
+  op?: string;
+  /** Statuses that count as success besides 2xx (e.g. 304, 416). */
+  accept?: readonly number[];
+  /** Set false for requests that must not be repeated (non-idempotent). */
+  retry?: boolean;
+}
+
+/** A request as the signer sees it; the signer returns it with auth applied. */
+export interface PreparedRequest {
+  /** The method. */
+  method: string;
+  /** The URL (a signer may add query parameters). */
+  url: string;
+  /** Mutable headers. */
+  headers: Headers;
+  /** The body. */
+  body?: Uint8Array | string;
+}
+
+/** A failed response as the error mapper sees it. */
+export interface ErrorResponse {
+  /** The HTTP status (0 for a network error). */
+  status: number;
+  /** The response headers. */
+  headers: Headers;
+  /** Up to 64 KiB of the response body, as text. */
+  body: string;
+  /** The request. */
+  request: HttpRequest;
+}
+
+/** Options for {@linkcode HttpClient}. */
+export interface HttpClientOptions {
+  /** The flavor, for errors. */
+  flavor: string;
+  /** The `fetch` to use (tests inject faults; workers pass their own). */
+  fetch?: typeof fetch;
+  /** Applies authentication to each attempt (re-signing on retries). */
+  sign?: (req: PreparedRequest) => Promise<PreparedRequest> | PreparedRequest;
+  /** Turns a failed response into a typed error; `retryable` on it allows a retry. */
+  mapError: (res: ErrorResponse) => ArtifactStoreError;
+  /** Time limit for one attempt until response headers arrive, ms (default 60 000). */
+  timeoutMs?: number;
+  /** Retry settings. */
+  retry?: RetryOptions;
+}
+
+const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+
+/**
+ * Tells whether an HTTP status is worth retrying (408, 429, 500, 502, 503, 504).
+ *
+ * @param status the status
+ * @returns true when a retry may succeed
+ *
+ * @example
+ * ```ts
+ * import { isRetryableStatus } from "./client.ts";
+ * console.assert(isRetryableStatus(503) && !isRetryableStatus(404));
+ * ```
+ */
+export function isRetryableStatus(status: number): boolean {
+  return RETRYABLE_STATUS.has(status);
+}
+
+/**
+ * The shared HTTP client of the cloud flavors.
+ */
+export class HttpClient {
+  /** The options it was made with. */
+  readonly options: HttpClientOptions;
+  #fetch: typeof fetch;
+
+  /** @param options flavor, fetch, signer, error mapper, timeout and retry settings */
+  constructor(options: HttpClientOptions) {
+    this.options = options;
+    this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
+  }
+
+  /**
+   * Sends a request, retrying what can be retried, and returns a successful
+   * response (2xx or an accepted status) whose body the caller must consume or
+   * cancel. Failures throw the flavor's typed error.
+   *
+   * @param req the request
+   * @returns the response
+   */
+  async send(req: HttpRequest): Promise<Response> {
+    const backoff = new Backoff(this.options.retry, req.retry === false ? 0 : undefined);
+    for (;;) {
+      req.signal?.throwIfAborted();
+      let error: ArtifactStoreError;
+      let retryAfterMs: number | undefined;
+      try {
+        const res = await this.#attempt(req);
+        if (res.ok || req.accept?.includes(res.status)) return res;
+        const body = await readLimited(res, 64 * 1024);
+        error = this.options.mapError({
+          status: res.status,
+          headers: res.headers,
+          body,
+          request: req,
+        });
+        retryAfterMs = parseRetryAfter(res.headers.get("retry-after"));
+      } catch (err) {
+        if (req.signal?.aborted) throw req.signal.reason;
+        if (err instanceof ArtifactStoreError) throw err;
+        error = new ArtifactStoreError(
+          `Network error during ${req.op ?? req.method} of '${req.path ?? redact(req.url)}': ${
+            (err as Error)?.message ?? err
+          }`,
+          {
+            path: req.path,
+            flavor: this.options.flavor,
+            retryable: true,
+            cause: err,
+          },
+        );
+      }
+      if (!error.retryable || !await backoff.wait(req.signal, retryAfterMs)) throw error;
+    }
+  }
+
+  async #attempt(req: HttpRequest): Promise<Response> {
+    let prepared: PreparedRequest = {
+      method: req.method,
+      url: req.url,
+      headers: new Headers(req.headers),
+      body: req.body,
+    };
+    if (this.options.sign) prepared = await this.options.sign(prepared);
+    // The timeout covers waiting for the response headers only; the caller's signal
+    // stays attached so that it can still cancel the body afterwards.
+    const ac = new AbortController();
+    const outer = req.signal;
+    if (outer) {
+      if (outer.aborted) ac.abort(outer.reason);
+      else {outer.addEventListener("abort", () => ac.abort(outer.reason), {
+          once: true,
+        });}
+    }
+    const ms = this.options.timeoutMs ?? 60_000;
+    const timer = setTimeout(
+      () =>
+        ac.abort(
+          new DOMException(`no response within ${ms} ms`, "TimeoutError"),
+        ),
+      ms,
+    );
+    try {
+      return await this.#fetch(prepared.url, {
+        method: prepared.method,
+        headers: prepared.headers,
+        body: prepared.body as BodyInit | undefined,
+        signal: ac.signal,
+        redirect: "follow",
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** Removes query strings (which may hold signatures) from a URL for messages. */
+function redact(url: string): string {
+  const i = url.indexOf("?");
+  return i < 0 ? url : url.slice(0, i);
+}
+
+function parseRetryAfter(v: string | null): number | undefined {
+  if (!v) return undefined;
+  const secs = Number(v);
+  if (Number.isFinite(secs)) return Math.max(0, secs * 1000);
+  const when = Date.parse(v);
+  return Number.isFinite(when) ? Math.max(0, when - Date.now()) : undefined;
+}
+
+/**
+ * Reads at most `limit` bytes of a response body as text and cancels the rest.
+ *
+ * @param res the response
+ * @param limit the most bytes to read
+ * @returns the text
+ *
+ * @example
+ * ```ts
+ * import { readLimited } from "./client.ts";
+ * console.assert((await readLimited(new Response("abcdef"), 3)) === "abc");
+ * ```
+ */
+export async function readLimited(
+  res: Response,
+  limit: number,
+): Promise<string> {
+  if (!res.body) return "";
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    while (total < limit) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      total += value.length;
+    }
+  } catch {
+    // A broken error body is still an error; keep what arrived.
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+  const all = new Uint8Array(Math.min(total, limit));
+  let off = 0;
+  for (const c of chunks) {
+    const take = Math.min(c.length, all.length - off);
+    all.set(c.subarray(0, take), off);
+    off += take;
+  }
+  return new TextDecoder().decode(all);
+}

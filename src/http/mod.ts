@@ -1,0 +1,14 @@
+/**
+ * The HTTP tier every cloud flavor shares, written once: the client with retries
+ * ({@linkcode HttpClient}), backoff and sleep, the status → error preamble,
+ * pagination, URL encoding and resumable ranged downloads.
+ *
+ * @module
+ */
+
+export * from "./backoff.ts";
+export * from "./client.ts";
+export * from "./errors.ts";
+export * from "./paginate.ts";
+export * from "./ranged.ts";
+export * from "./encoding.ts";
