@@ -66,6 +66,8 @@ import {
   HttpClient,
   type HttpRequest,
   isRetryableStatus,
+  rangedAnswer,
+  rangeHeader,
   readLimited,
   resumableBody,
   type RetryOptions,
@@ -345,9 +347,7 @@ export class HttpArtifactStore extends BaseArtifactStore {
   ): Promise<(BodyPart & { etag?: string }) | null> {
     // Always ranged, even from 0: a 206 names its length in Content-Range, which
     // survives servers that stream without Content-Length (Bun.serve does).
-    const headers: Record<string, string> = {
-      range: `bytes=${start}-${end === undefined ? "" : end - 1}`,
-    };
+    const headers: Record<string, string> = { range: rangeHeader(start, end) };
     if (ifMatch) headers["if-match"] = ifMatch;
     const res = await this.#send("GET", "files", rel, {
       headers,
@@ -355,23 +355,9 @@ export class HttpArtifactStore extends BaseArtifactStore {
       accept: [416],
       op: "read",
     });
-    if (res.status === 416) {
-      await res.body?.cancel();
-      return null;
-    }
     const etag = res.headers.get("etag") ?? undefined;
-    const len = res.headers.get("content-length");
-    let length = len === null ? null : Number(len);
-    let body = res.body ?? emptyBody();
-    if (res.status === 206 && length === null) {
-      const m = /^bytes (\d+)-(\d+)\//.exec(res.headers.get("content-range") ?? "");
-      if (m) length = Number(m[2]) - Number(m[1]) + 1;
-    } else if (res.status === 200 && (start > 0 || end !== undefined)) {
-      // The range was ignored (a proxy?): cut the bytes out here.
-      body = body.pipeThrough(sliceBytes(start, end));
-      length = length === null ? null : Math.max(0, Math.min(end ?? length, length) - start);
-    }
-    return { body, length, etag };
+    const part = await rangedAnswer(res, { start, end }, { path: this.uri(rel), flavor: "http" });
+    return part && { ...part, etag };
   }
 
   // ------------------------------------------------------------ writes
@@ -718,22 +704,6 @@ function lowerHost(path: string): string {
     /^(https?:\/\/)([^/\\]*)/i,
     (_, scheme: string, host: string) => scheme.toLowerCase() + host.toLowerCase(),
   );
-}
-
-/** Keeps bytes `[start, end)` of a stream. */
-function sliceBytes(
-  start: number,
-  end: number | undefined,
-): TransformStream<Uint8Array, Uint8Array> {
-  let pos = 0;
-  return new TransformStream({
-    transform(chunk, controller) {
-      const from = Math.max(0, start - pos);
-      const to = end === undefined ? chunk.length : Math.min(chunk.length, end - pos);
-      pos += chunk.length;
-      if (to > from) controller.enqueue(chunk.subarray(from, to));
-    },
-  });
 }
 
 /** The configuration schema of the `http` flavor. */

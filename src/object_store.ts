@@ -41,7 +41,7 @@ import { type BodyPart, resumableBody } from "./http/mod.ts";
 import { compareCodePoints, joinKey } from "./path.ts";
 import { mapLimit } from "./concurrency.ts";
 import { partWriter } from "./part_writer.ts";
-import { concatBytes, readAllBytes } from "./streams.ts";
+import { concatBytes, emptyBody, readAllBytes } from "./streams.ts";
 
 /** What a backend knows about one object. */
 export interface ObjectMeta {
@@ -175,8 +175,9 @@ export abstract class ObjectStore extends BaseArtifactStore {
   ): Promise<ObjectMeta | null>;
 
   /**
-   * The object's bytes, or `range` of them (`end` exclusive, may pass the size; a
-   * `start` at or past the size gives an empty body). Throws `FileNotFoundError`
+   * The object's bytes, or `range` of them (`end` exclusive and past `start` — empty
+   * ranges never reach a backend —, may pass the size; a `start` at or past the size
+   * gives an empty body). {@linkcode rangedAnswer} reads a service's answer. Throws `FileNotFoundError`
    * when missing; `PreconditionFailedError` when `ifMatch` no longer matches.
    */
   protected abstract getObject(
@@ -456,6 +457,11 @@ export abstract class ObjectStore extends BaseArtifactStore {
     if (rel === "") throw this.#rootIsDir("read");
     const key = this.key(rel);
     const range = options.range;
+    if (range?.end !== undefined && range.end <= range.start) {
+      // Nothing to read, but it must be a file: checked here for every backend.
+      await this.#requireFile(rel, "read");
+      return emptyBody();
+    }
     let first: GetResult;
     try {
       first = await this.getObject(key, range, { signal: options.signal });

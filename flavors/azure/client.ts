@@ -28,10 +28,11 @@ import {
   HttpClient,
   type PreparedRequest,
   queryString,
-  readLimited,
+  rangedAnswer,
+  rangeHeader,
   type RetryOptions,
 } from "../../src/http/mod.ts";
-import { emptyBody, sliceBody } from "../../src/streams.ts";
+import { emptyBody } from "../../src/streams.ts";
 import type { GetResult, ObjectMeta } from "../../src/object_store.ts";
 import { API_VERSION, signSharedKey } from "./auth.ts";
 import type { AzureSettings } from "./credentials.ts";
@@ -347,16 +348,10 @@ export class AzureBlobClient {
     range: { start: number; end?: number } | undefined,
     options: { ifMatch?: string; signal?: AbortSignal } = {},
   ): Promise<GetResult> {
-    const start = range?.start ?? 0;
-    const end = range?.end;
-    if (end !== undefined && end <= start) {
-      const meta = await this.getProperties(key, options.signal);
-      if (!meta || meta.isFolder) throw this.#notFound(key);
-      return { body: emptyBody(), length: 0, etag: meta.etag };
-    }
     const headers: Record<string, string> = {};
-    const ranged = start > 0 || end !== undefined;
-    if (ranged) headers["x-ms-range"] = `bytes=${start}-${end === undefined ? "" : end - 1}`;
+    if (range && (range.start > 0 || range.end !== undefined)) {
+      headers["x-ms-range"] = rangeHeader(range.start, range.end);
+    }
     if (options.ifMatch) headers["If-Match"] = options.ifMatch;
     const res = await this.http.send({
       method: "GET",
@@ -368,38 +363,12 @@ export class AzureBlobClient {
       accept: [416],
     });
     const etag = res.headers.get("etag") ?? options.ifMatch;
-    if (res.status === 416) {
-      // The range starts at or past the end: nothing to read.
-      await readLimited(res, 4096);
-      return { body: emptyBody(), length: 0, etag };
-    }
     if (res.headers.get("x-ms-meta-hdi_isfolder")?.toLowerCase() === "true") {
       await res.body?.cancel();
       throw this.#notFound(key);
     }
-    const cl = res.headers.get("content-length");
-    let length = cl !== null && /^\d+$/.test(cl) ? Number(cl) : null;
-    let body = res.body ?? emptyBody();
-    const cr = /^bytes (\d+)-(-?\d+)\/(\d+|\*)$/.exec(res.headers.get("content-range") ?? "");
-    if (cr && cr[3] === "0") {
-      // An empty blob ("bytes 0--1/0").
-      await res.body?.cancel();
-      return { body: emptyBody(), length: 0, etag };
-    }
-    if (ranged && res.status === 200) {
-      // The service ignored the range and sent the whole blob.
-      body = sliceBody(body, start, end === undefined ? null : end - start);
-      if (length !== null) length = Math.max(0, Math.min(length, end ?? length) - start);
-    } else if (ranged && res.status === 206 && cr && Number(cr[1]) !== start) {
-      await res.body?.cancel();
-      throw new ArtifactStoreError(
-        `Cannot read '${this.uri(key)}': asked for bytes from ${start}, got '${
-          res.headers.get("content-range")
-        }'`,
-        { path: this.uri(key), flavor: FLAVOR, retryable: true },
-      );
-    }
-    return { body, length, etag };
+    const part = await rangedAnswer(res, range, { path: this.uri(key), flavor: FLAVOR });
+    return part ? { ...part, etag } : { body: emptyBody(), length: 0, etag };
   }
 
   /**

@@ -28,10 +28,11 @@ import {
   type HttpRequest,
   type PreparedRequest,
   queryString,
-  readLimited,
+  rangedAnswer,
+  rangeHeader,
   type RetryOptions,
 } from "../../src/http/mod.ts";
-import { emptyBody, sliceBody } from "../../src/streams.ts";
+import { emptyBody } from "../../src/streams.ts";
 import type { GetResult, ObjectMeta } from "../../src/object_store.ts";
 import type { S3Settings } from "./credentials.ts";
 import { FLAVOR, mapS3Error } from "./errors.ts";
@@ -313,17 +314,9 @@ export class S3Client {
     range: { start: number; end?: number } | undefined,
     options: { ifMatch?: string; signal?: AbortSignal } = {},
   ): Promise<GetResult> {
-    const start = range?.start ?? 0;
-    const end = range?.end;
-    if (end !== undefined && end <= start) {
-      const meta = await this.headObject(key, options.signal);
-      if (!meta) throw this.notFound(key);
-      return { body: emptyBody(), length: 0, etag: meta.etag };
-    }
     const headers: Record<string, string> = {};
-    const ranged = start > 0 || end !== undefined;
-    if (ranged) {
-      headers.Range = `bytes=${start}-${end === undefined ? "" : end - 1}`;
+    if (range && (range.start > 0 || range.end !== undefined)) {
+      headers.Range = rangeHeader(range.start, range.end);
     }
     if (options.ifMatch) headers["If-Match"] = options.ifMatch;
     const res = await this.http.send({
@@ -336,41 +329,8 @@ export class S3Client {
       accept: [416],
     });
     const etag = res.headers.get("etag") ?? undefined;
-    if (res.status === 416) {
-      // The range starts at or past the end: nothing to read.
-      await readLimited(res, 4096);
-      return { body: emptyBody(), length: 0, etag };
-    }
-    const encoded = res.headers.has("content-encoding") &&
-      res.headers.get("content-encoding") !== "identity";
-    const cl = res.headers.get("content-length");
-    let length = cl !== null && !encoded ? Number(cl) : null;
-    let body = res.body ?? emptyBody();
-    if (ranged && res.status === 200) {
-      // The service ignored the range and sent the whole object.
-      const take = end === undefined ? null : end - start;
-      body = sliceBody(body, start, take);
-      if (length !== null) {
-        length = Math.max(0, Math.min(length, end ?? length) - start);
-      }
-    } else if (ranged && res.status === 206) {
-      const cr = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(
-        res.headers.get("content-range") ?? "",
-      );
-      if (cr && Number(cr[1]) !== start) {
-        await res.body?.cancel();
-        throw mapS3Error({
-          status: 500,
-          headers: res.headers,
-          body: "",
-          request: { method: "GET", url: "", path: this.uri(key), op: "read" },
-        }, {
-          code: "InternalError",
-          message: `asked for bytes from ${start}, got '${res.headers.get("content-range")}'`,
-        });
-      }
-    }
-    return { body, length, etag };
+    const part = await rangedAnswer(res, range, { path: this.uri(key), flavor: FLAVOR });
+    return part ? { ...part, etag } : { body: emptyBody(), length: 0, etag };
   }
 
   /**

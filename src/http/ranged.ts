@@ -1,11 +1,13 @@
 /**
- * Ranged downloads, written once: {@linkcode resumableBody} resumes a body that broke
- * or was cut short from where it stopped.
+ * Ranged downloads, written once: {@linkcode rangeHeader} asks, {@linkcode rangedAnswer}
+ * reads any service's answer the same way, and {@linkcode resumableBody} resumes a body
+ * that broke or was cut short from where it stopped.
  *
  * @module
  */
 
 import { ArtifactStoreError } from "../errors.ts";
+import { emptyBody, sliceBody } from "../streams.ts";
 
 /** A response body for a byte range, as a flavor's reopen function returns it. */
 export interface BodyPart {
@@ -109,4 +111,96 @@ export function resumableBody(
       return reader.cancel(reason);
     },
   }, { highWaterMark: 0 });
+}
+
+/**
+ * The `Range` header value of a byte range (`end` exclusive, open-ended when absent).
+ *
+ * @param start the first byte
+ * @param end one past the last byte, or `undefined` for the rest
+ * @returns e.g. `bytes=5-9`, `bytes=5-`
+ *
+ * @example
+ * ```ts
+ * import { rangeHeader } from "./ranged.ts";
+ * console.assert(rangeHeader(5, 10) === "bytes=5-9" && rangeHeader(5) === "bytes=5-");
+ * ```
+ */
+export function rangeHeader(start: number, end?: number): string {
+  return `bytes=${start}-${end === undefined ? "" : end - 1}`;
+}
+
+/** How {@linkcode rangedAnswer} reads a service's answer. */
+export interface RangedAnswerOptions {
+  /** The store path, for errors. */
+  path?: string;
+  /** The flavor, for errors. */
+  flavor?: string;
+  /** A header naming the stored size when `Content-Length` is absent (GCS). */
+  sizeHeader?: string;
+}
+
+/**
+ * Interprets the answer to a (possibly) ranged GET the same way for every service:
+ * 416 → nothing to read (`null`); the length from `Content-Length` unless the body is
+ * content-encoded, else from `Content-Range`; a 200 to a ranged request (the service
+ * or a proxy ignored `Range`) → the range cut out of the whole body; a 206 that starts
+ * elsewhere than asked → a retryable error, never shifted bytes; an empty object's
+ * `bytes 0--1/0` (Azure) → nothing to read.
+ *
+ * @param res the response (2xx or 416)
+ * @param range the range asked for, or `undefined` for the whole object
+ * @param options path, flavor and a size header for errors and lengths
+ * @returns the body part, or `null` when there is nothing to read
+ *
+ * @example
+ * ```ts
+ * import { rangedAnswer } from "./ranged.ts";
+ * const part = await rangedAnswer(new Response("abcdef"), { start: 2, end: 4 });
+ * console.assert(part !== null && (await new Response(part.body).text()) === "cd");
+ * ```
+ */
+export async function rangedAnswer(
+  res: Response,
+  range: { start: number; end?: number } | undefined,
+  options: RangedAnswerOptions = {},
+): Promise<BodyPart | null> {
+  const start = range?.start ?? 0;
+  const end = range?.end;
+  const ranged = start > 0 || end !== undefined;
+  if (res.status === 416) {
+    await res.body?.cancel().catch(() => {});
+    return null;
+  }
+  const encoding = (res.headers.get("content-encoding") ?? "").trim();
+  const encoded = encoding !== "" && encoding !== "identity";
+  const cl = res.headers.get("content-length");
+  let length = cl !== null && /^\d+$/.test(cl) && !encoded ? Number(cl) : null;
+  let body = res.body ?? emptyBody();
+  const contentRange = res.headers.get("content-range") ?? "";
+  const cr = /^bytes (\d+)-(-?\d+)\/(\d+|\*)$/.exec(contentRange);
+  if (cr && cr[3] === "0") {
+    await body.cancel().catch(() => {});
+    return null;
+  }
+  if (ranged && res.status === 200) {
+    const stored = options.sizeHeader ? res.headers.get(options.sizeHeader) : null;
+    const size = length ?? (stored !== null && /^\d+$/.test(stored) ? Number(stored) : null);
+    if (size !== null && start >= size) {
+      await body.cancel().catch(() => {});
+      return null;
+    }
+    body = sliceBody(body, start, end === undefined ? null : end - start);
+    length = size === null ? null : Math.max(0, Math.min(size, end ?? size) - start);
+  } else if (res.status === 206 && cr) {
+    if (Number(cr[1]) !== start) {
+      await body.cancel().catch(() => {});
+      throw new ArtifactStoreError(
+        `Cannot read '${options.path}': asked for bytes from ${start}, the service sent '${contentRange}'`,
+        { path: options.path, flavor: options.flavor, status: 206, retryable: true },
+      );
+    }
+    if (length === null && !encoded) length = Number(cr[2]) - Number(cr[1]) + 1;
+  }
+  return { body, length };
 }
