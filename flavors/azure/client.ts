@@ -37,7 +37,7 @@ import type { GetResult, ObjectMeta } from "../../src/object_store.ts";
 import { API_VERSION, signSharedKey } from "./auth.ts";
 import type { AzureSettings } from "./credentials.ts";
 import { FLAVOR, mapAzureError } from "./errors.ts";
-import { escapeXml, parseXml, type XmlElement } from "./xml.ts";
+import { escapeXml, parseXml, type XmlElement } from "../../src/xml.ts";
 
 export { encodeKeyPath as encodeBlobName } from "../../src/http/mod.ts";
 
@@ -140,7 +140,7 @@ function metaFromHeaders(key: string, h: Headers): BlobProperties {
 
 function metaFromXml(blob: XmlElement): BlobProperties {
   const nameEl = blob.child("Name");
-  let key = nameEl?.value ?? "";
+  let key = nameEl?.content ?? "";
   if (nameEl?.attrs.Encoded === "true") {
     try {
       key = decodeURIComponent(key);
@@ -150,7 +150,9 @@ function metaFromXml(blob: XmlElement): BlobProperties {
   }
   const p = blob.child("Properties");
   const metadata: Record<string, string> = {};
-  for (const m of blob.child("Metadata")?.children ?? []) metadata[m.name.toLowerCase()] = m.value;
+  for (const m of blob.child("Metadata")?.children ?? []) {
+    metadata[m.name.toLowerCase()] = m.content;
+  }
   const lm = p?.text("Last-Modified");
   const mtime = lm ? new Date(lm) : null;
   return {
@@ -416,7 +418,7 @@ export class AzureBlobClient {
       blobs: (blobs?.all("Blob") ?? []).map(metaFromXml),
       prefixes: (blobs?.all("BlobPrefix") ?? []).map((p) => {
         const n = p.child("Name");
-        return n?.attrs.Encoded === "true" ? decodeURIComponent(n.value) : n?.value ?? "";
+        return n?.attrs.Encoded === "true" ? decodeURIComponent(n.content) : n?.content ?? "";
       }),
       next: doc.text("NextMarker") || undefined,
     };

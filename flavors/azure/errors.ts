@@ -28,7 +28,7 @@ import {
   PermissionDeniedError,
 } from "../../src/errors.ts";
 import { errorForStatus, type ErrorResponse } from "../../src/http/mod.ts";
-import { parseXml } from "./xml.ts";
+import { parseXml } from "../../src/xml.ts";
 
 /** The flavor name, for errors. */
 export const FLAVOR = "azure";

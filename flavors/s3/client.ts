@@ -36,7 +36,7 @@ import { emptyBody } from "../../src/streams.ts";
 import type { GetResult, ObjectMeta } from "../../src/object_store.ts";
 import type { S3Settings } from "./credentials.ts";
 import { FLAVOR, mapS3Error } from "./errors.ts";
-import { escapeXml, parseXml, type XmlElement } from "./xml.ts";
+import { escapeXml, parseXml, type XmlElement } from "../../src/xml.ts";
 
 export { encodeKeyPath as encodeKey } from "../../src/http/mod.ts";
 

@@ -37,7 +37,7 @@ import { getEnv } from "../../src/_runtime.ts";
 import { AuthenticationError, ConfigError } from "../../src/errors.ts";
 import { HttpClient } from "../../src/http/mod.ts";
 import { FLAVOR } from "./errors.ts";
-import { parseXml } from "./xml.ts";
+import { parseXml } from "../../src/xml.ts";
 
 /** A set of AWS credentials. */
 export interface AwsCredentials {

@@ -45,7 +45,7 @@ import {
 } from "./config.ts";
 import { resolveS3Settings, type S3Settings } from "./credentials.ts";
 import { FLAVOR, mapS3Error } from "./errors.ts";
-import { xmlSafe } from "./xml.ts";
+import { xmlSafe } from "../../src/xml.ts";
 
 const GiB = 1024 * 1024 * 1024;
 

@@ -16,7 +16,7 @@ import {
   PermissionDeniedError,
   PreconditionFailedError,
 } from "../../mod.ts";
-import { escapeXml, parseXml, xmlSafe } from "../../flavors/s3/xml.ts";
+import { escapeXml, parseXml, xmlSafe } from "../../src/xml.ts";
 import { mapS3Error, parseS3ErrorBody } from "../../flavors/s3/errors.ts";
 import {
   parseIni,

@@ -1,8 +1,10 @@
 /**
- * A small XML reader and writer for the few S3 shapes the flavor needs (listings,
- * multipart results, batch-delete results, errors, STS credentials). It reads
- * elements, text, CDATA, the five named entities and numeric character references;
- * attributes and namespace prefixes are dropped. No DTDs, no external entities.
+ * The one small XML reader and writer of the REST flavors, for the few shapes their
+ * services answer with (S3 listings, multipart and batch-delete results, errors, STS
+ * credentials; Azure's blob listings, block lists and errors). It reads elements,
+ * attributes, text, CDATA, the five named entities and numeric character references;
+ * namespace prefixes are dropped from element names. No DTDs, no external entities.
+ * Malformed input is a `SyntaxError` (a store maps it to a typed, retryable error).
  *
  * @example
  * ```ts
@@ -15,18 +17,24 @@
  * @module
  */
 
-/** One XML element: its local name, its child elements and its text. */
+/** One XML element: its local name, attributes, child elements and text. */
 export class XmlElement {
   /** The local name (namespace prefix removed). */
   readonly name: string;
+  /** The attributes (qualified names), values decoded. */
+  readonly attrs: Record<string, string>;
   /** Child elements, in document order. */
   readonly children: XmlElement[] = [];
   /** The element's own text (character data directly inside it), decoded. */
   content = "";
 
-  /** @param name the local name */
-  constructor(name: string) {
+  /**
+   * @param name the local name
+   * @param attrs the attributes
+   */
+  constructor(name: string, attrs: Record<string, string> = {}) {
     this.name = name;
+    this.attrs = attrs;
   }
 
   /**
@@ -81,6 +89,8 @@ function decodeEntities(s: string): string {
   });
 }
 
+const ATTR = /([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
+
 function localName(qname: string): string {
   const i = qname.indexOf(":");
   return i < 0 ? qname : qname.slice(i + 1);
@@ -98,9 +108,11 @@ function localName(qname: string): string {
  * import { parseXml } from "./xml.ts";
  * const r = parseXml('<?xml version="1.0"?><L xmlns="x"><K>a</K><K>b</K></L>');
  * console.assert(r.all("K").map((k) => k.content).join() === "a,b");
+ * console.assert(parseXml('<N Encoded="true">a%2F</N>').attrs.Encoded === "true");
  * ```
  */
 export function parseXml(xml: string): XmlElement {
+  xml = xml.replace(/^\uFEFF/, "");
   const stack: XmlElement[] = [];
   let root: XmlElement | undefined;
   let i = 0;
@@ -162,7 +174,11 @@ export function parseXml(xml: string): XmlElement {
       const inner = xml.slice(i + 1, selfClosing ? j - 1 : j);
       const m = /^[^\s/>]+/.exec(inner);
       if (!m) fail("empty tag name");
-      const el = new XmlElement(localName(m![0]));
+      const attrs: Record<string, string> = {};
+      for (const a of inner.slice(m![0].length).matchAll(ATTR)) {
+        attrs[a[1]] = decodeEntities(a[2] ?? a[3] ?? "");
+      }
+      const el = new XmlElement(localName(m![0]), attrs);
       const parent = stack[stack.length - 1];
       if (parent) parent.children.push(el);
       else if (root) fail("a second root element");
