@@ -408,7 +408,7 @@ export abstract class BaseArtifactStore {
     }
     options.signal?.throwIfAborted();
     const stream = await this.openWrite(rel, kind, options);
-    return binary ? stream : binaryToTextWritable(stream);
+    return binary ? stream : binaryToTextWritable(stream, this.uri(rel));
   }
 
   /**

@@ -12,16 +12,17 @@
  *   as given;
  * - a copy or rename destination ending in `/` resolved into that directory
  *   ({@linkcode intoDirectory});
- * - writable streams that refuse a chunk of the wrong type (a text stream takes
- *   strings, a binary one `Uint8Array`s) with `InvalidArgumentError`, discarding
- *   the write so nothing is committed.
+ * - binary writable streams that refuse a chunk that is no `Uint8Array` with
+ *   `InvalidArgumentError`, discarding the write so nothing is committed (text
+ *   streams refuse non-strings in the text adapter).
  *
  * @module
  */
 
 import type { BaseArtifactStore, OpenMode, WalkEntry, WalkOptions } from "./base.ts";
-import { type ErrorContext, InvalidArgumentError, isAbortReason, toStoreError } from "./errors.ts";
+import { type ErrorContext, isAbortReason, toStoreError } from "./errors.ts";
 import { intoDirectory } from "./path.ts";
+import { wrongChunk } from "./streams.ts";
 
 /** The operations guarded, with the verb their error messages use. */
 const OPERATIONS = {
@@ -131,10 +132,7 @@ function guardStream(result: unknown, mode: OpenMode, ctx: ErrorContext): unknow
     return guardReadable(result, { ...ctx, op: "read" });
   }
   if (result instanceof WritableStream) {
-    return guardWritable(result, mode.endsWith("b") ? "bytes" : "text", {
-      ...ctx,
-      op: "write",
-    });
+    return guardWritable(result, mode.endsWith("b"), { ...ctx, op: "write" });
   }
   return result;
 }
@@ -169,35 +167,26 @@ export function guardReadable<T>(
 }
 
 /**
- * A writable stream that checks each chunk's type, passes it on to `sink` and types
- * its errors. A chunk of the wrong type aborts the sink (nothing is committed) and
- * fails with `InvalidArgumentError`.
+ * A writable stream that passes chunks on to `sink` and types its errors; for a
+ * binary sink it also refuses a chunk that is no `Uint8Array` (aborting the sink, so
+ * nothing is committed). A text sink needs no check here: every one is the text
+ * adapter (`binaryToTextWritable`), which refuses non-strings itself.
  *
  * @param sink the flavor's sink
- * @param kind `"text"` (strings) or `"bytes"` (`Uint8Array`s)
+ * @param binary whether the sink takes bytes
  * @param ctx path, flavor and operation for the errors
  * @returns the guarded sink
  */
 export function guardWritable<T>(
   sink: WritableStream<T>,
-  kind: "text" | "bytes",
+  binary: boolean,
   ctx: ErrorContext,
 ): WritableStream<T> {
   const writer = sink.getWriter();
   return new WritableStream<T>({
     async write(chunk) {
-      const ok = kind === "text" ? typeof chunk === "string" : chunk instanceof Uint8Array;
-      if (!ok) {
-        const err = new InvalidArgumentError(
-          `Cannot write to '${ctx.path}': a ${
-            kind === "text" ? "text stream takes strings" : "binary stream takes Uint8Array chunks"
-          }, got ${describe(chunk)}; ${
-            kind === "text"
-              ? "open with 'wb' to write bytes, or convert with String()"
-              : "open with 'w' to write text, or encode with new TextEncoder().encode()"
-          }. Nothing was written`,
-          { path: ctx.path, flavor: ctx.flavor },
-        );
+      if (binary && !(chunk instanceof Uint8Array)) {
+        const err = wrongChunk("bytes", chunk, ctx.path);
         await writer.abort(err).catch(() => {});
         throw err;
       }
@@ -218,20 +207,4 @@ export function guardWritable<T>(
       await writer.abort(reason).catch(() => {});
     },
   });
-}
-
-/**
- * A short description of a value's type for error messages.
- *
- * @param value the value
- * @returns e.g. `"a number"`, `"an ArrayBuffer"`, `"null"`
- */
-export function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (value === undefined) return "undefined";
-  if (typeof value === "object") {
-    const name = (value as object).constructor?.name ?? "object";
-    return `${/^[AEIOU]/.test(name) ? "an" : "a"} ${name}`;
-  }
-  return `${/^[aeiou]/.test(typeof value) ? "an" : "a"} ${typeof value}`;
 }

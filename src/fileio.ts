@@ -30,12 +30,11 @@ import type {
   WalkOptions,
   WriteOptions,
 } from "./base.ts";
-import { FileExistsError, InvalidArgumentError, InvalidPathError } from "./errors.ts";
-import { describe } from "./boundary.ts";
+import { FileExistsError, InvalidPathError } from "./errors.ts";
 import { createArtifactStore } from "./registry.ts";
 import { cwd } from "./_runtime.ts";
 import { intoDirectory, splitScheme } from "./path.ts";
-import { readAllBytes, readAllText, writeAll } from "./streams.ts";
+import { readAllBytes, readAllText, writeAll, wrongChunk } from "./streams.ts";
 
 const stores: BaseArtifactStore[] = [];
 const automatic = new Map<string, Promise<BaseArtifactStore>>();
@@ -470,7 +469,8 @@ export async function writeText(
   text: string,
   options: WriteOptions & { mode?: TextWriteMode } = {},
 ): Promise<void> {
-  if (typeof text !== "string") throw badData(path, "writeText", "a string", text);
+  // Checked before opening: a local write creates parent directories on open.
+  if (typeof text !== "string") throw wrongChunk("text", text, path);
   await writeAll(await open(path, options.mode ?? "w", options), text);
 }
 
@@ -513,16 +513,6 @@ export async function writeBytes(
   bytes: Uint8Array,
   options: WriteOptions & { mode?: BinaryWriteMode } = {},
 ): Promise<void> {
-  if (!(bytes instanceof Uint8Array)) throw badData(path, "writeBytes", "a Uint8Array", bytes);
+  if (!(bytes instanceof Uint8Array)) throw wrongChunk("bytes", bytes, path);
   await writeAll(await open(path, options.mode ?? "wb", options), bytes);
-}
-
-function badData(path: string, fn: string, wanted: string, got: unknown): InvalidArgumentError {
-  const hint = fn === "writeText"
-    ? "convert it with String() or JSON.stringify(), or use writeBytes for bytes"
-    : "encode text with new TextEncoder().encode(), or use writeText";
-  return new InvalidArgumentError(
-    `${fn}('${path}') takes ${wanted}, got ${describe(got)}: ${hint}. Nothing was written`,
-    { path },
-  );
 }

@@ -16,12 +16,59 @@
 import { InvalidArgumentError } from "./errors.ts";
 
 /**
+ * A short description of a value's type for error messages.
+ *
+ * @param value the value
+ * @returns e.g. `"a number"`, `"an ArrayBuffer"`, `"null"`
+ */
+function describe(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  const name = typeof value === "object"
+    ? (value as object).constructor?.name ?? "object"
+    : typeof value;
+  return `${/^[aeiouAEIOU]/.test(name) ? "an" : "a"} ${name}`;
+}
+
+/**
+ * The error for data of the wrong type given to a text or binary sink — one message
+ * for every place that checks (the text adapter, the store boundary, `writeAll`,
+ * `fileio.writeText`/`writeBytes`).
+ *
+ * @param kind what the sink takes
+ * @param got what it was given
+ * @param path the file, when known
+ * @returns the error, whose message says what to do and that nothing was written
+ *
+ * @example
+ * ```ts
+ * import { wrongChunk } from "./streams.ts";
+ * console.assert(wrongChunk("text", 1).message.includes("got a number"));
+ * ```
+ */
+export function wrongChunk(
+  kind: "text" | "bytes",
+  got: unknown,
+  path?: string,
+): InvalidArgumentError {
+  const what = kind === "text" ? "text takes strings" : "binary data takes Uint8Arrays";
+  const hint = kind === "text"
+    ? "convert with String() or JSON.stringify(), or open with 'wb' to write bytes"
+    : "encode text with new TextEncoder().encode(), or open with 'w' to write text";
+  return new InvalidArgumentError(
+    `Cannot write${path ? ` '${path}'` : ""}: ${what}, got ${describe(got)}; ${hint}. ` +
+      "Nothing was written",
+    { path },
+  );
+}
+
+/**
  * Wraps a byte sink as a text sink (UTF-8). `close()` resolves only when the
  * underlying sink has committed; `abort()` aborts it. A surrogate pair split across
  * two writes is encoded correctly.
  *
  * @param sink the byte sink
- * @returns a text sink
+ * @param path the file, for the error when a chunk is not a string
+ * @returns a text sink (a chunk that is not a string aborts `sink` and fails)
  *
  * @example
  * ```ts
@@ -37,6 +84,7 @@ import { InvalidArgumentError } from "./errors.ts";
  */
 export function binaryToTextWritable(
   sink: WritableStream<Uint8Array>,
+  path?: string,
 ): WritableStream<string> {
   const writer = sink.getWriter();
   const encoder = new TextEncoder();
@@ -44,10 +92,7 @@ export function binaryToTextWritable(
   return new WritableStream<string>({
     async write(chunk) {
       if (typeof chunk !== "string") {
-        const err = new InvalidArgumentError(
-          `A text stream takes strings, got ${chunk === null ? "null" : typeof chunk}: ` +
-            "open with 'wb' to write bytes. Nothing was written",
-        );
+        const err = wrongChunk("text", chunk, path);
         await writer.abort(err).catch(() => {});
         throw err;
       }
@@ -175,11 +220,7 @@ export async function writeAll<T extends Uint8Array | string>(
 ): Promise<void> {
   const w = sink.getWriter();
   if (typeof data !== "string" && !(data instanceof Uint8Array)) {
-    const err = new InvalidArgumentError(
-      `writeAll writes a string or a Uint8Array, got ${
-        data === null ? "null" : typeof data
-      }. Nothing was written`,
-    );
+    const err = wrongChunk("bytes", data);
     await w.abort(err).catch(() => {});
     throw err;
   }
