@@ -195,18 +195,19 @@ export abstract class BaseArtifactStore {
    * @param config the configuration; `path` is the root
    */
   constructor(config: ArtifactStoreConfig) {
-    const path = config?.path;
-    if (typeof path !== "string" || stripQuotes(path) === "") {
+    const raw = config?.path;
+    const path = typeof raw === "string" ? stripQuotes(raw) : "";
+    if (path === "") {
       throw new ConfigError(
         `The '${this.flavor}' store needs a 'path' (its root URI), got ${
-          path === "" ? "an empty string" : typeof path
+          typeof raw === "string" ? "an empty string" : typeof raw
         }`,
         { flavor: this.flavor },
       );
     }
     // The same checks as createArtifactStore, however the store is made.
-    checkRootScheme(this.flavor, this.supportedSchemes, stripQuotes(path));
-    this.config = { ...config, path: stripQuotes(path) };
+    checkRootScheme(this.flavor, this.supportedSchemes, path);
+    this.config = { ...config, path };
     try {
       this.root = parseRoot(this.normalizeRoot(this.config.path));
     } catch (err) {

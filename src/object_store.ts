@@ -659,7 +659,11 @@ export abstract class ObjectStore extends BaseArtifactStore {
         },
       );
     }
-    if (d !== "" && await this.headObject(this.key(d))) {
+    const [dstFile, dstDir] = await Promise.all([
+      d === "" ? null : this.headObject(this.key(d)),
+      options.overwrite ? false : this.isDirRel(d),
+    ]);
+    if (dstFile) {
       // A directory does not replace a file (POSIX rename: ENOTDIR), with or without overwrite.
       if (!options.overwrite) this.checkOverwrite(d, true, false);
       throw new NotADirectoryError(
@@ -667,7 +671,7 @@ export abstract class ObjectStore extends BaseArtifactStore {
         { path: this.uri(d), flavor: this.flavor },
       );
     }
-    if (!options.overwrite && await this.isDirRel(d)) this.checkOverwrite(d, true, false);
+    if (dstDir) this.checkOverwrite(d, true, false);
     const keys = await this.#allKeys(this.dirPrefix(s));
     const from = this.dirPrefix(s);
     const to = this.dirPrefix(d);

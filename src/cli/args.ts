@@ -2,6 +2,8 @@
 // boolean flags and short flag groups (`-rl`). Unknown `--key=value` pairs are kept, so
 // `artifact-store register` can pass flavor fields through.
 
+import { closestName } from "../suggest.ts";
+
 /** Parsed arguments. */
 export interface ParsedArgs {
   /** Positional arguments, in order. */
@@ -83,35 +85,8 @@ export function parseArgs(argv: readonly string[], spec: ArgSpec = {}): ParsedAr
 }
 
 /**
- * The closest of `candidates` to `word` (Levenshtein distance ≤ 2), for "did you mean".
- *
- * @param word what was typed
- * @param candidates the valid words
- * @returns the suggestion, if one is close enough
+ * The closest of `candidates` to `word` (at most 2 edits), for "did you mean": the
+ * one implementation the configuration checks use too.
  */
-export function suggest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = 3;
-  for (const c of candidates) {
-    const d = distance(word, c);
-    if (d < bestD) {
-      bestD = d;
-      best = c;
-    }
-  }
-  return best;
-}
-
-function distance(a: string, b: string): number {
-  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0];
-    dp[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j];
-      dp[j] = Math.min(dp[j] + 1, dp[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return dp[b.length];
-}
+export const suggest: (word: string, candidates: readonly string[]) => string | undefined =
+  closestName;

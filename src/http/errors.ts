@@ -71,25 +71,16 @@ export function errorForStatus(e: StatusErrorInput): ArtifactStoreError {
         opts,
       );
     case 412:
-      return e.createOnly
-        ? new FileExistsError(
-          `Cannot create${where}: it already exists${suffix}`,
-          opts,
-        )
-        : new PreconditionFailedError(
+    case 409:
+      if (e.createOnly) {
+        return new FileExistsError(`Cannot create${where}: it already exists${suffix}`, opts);
+      }
+      return e.status === 412
+        ? new PreconditionFailedError(
           `Cannot ${what}${where}: a precondition failed (the object changed meanwhile?)${suffix}`,
           opts,
-        );
-    case 409:
-      return e.createOnly
-        ? new FileExistsError(
-          `Cannot create${where}: it already exists${suffix}`,
-          opts,
         )
-        : new ArtifactStoreError(
-          `Cannot ${what}${where}: conflict${suffix}`,
-          opts,
-        );
+        : new ArtifactStoreError(`Cannot ${what}${where}: conflict${suffix}`, opts);
     case 401:
       return new AuthenticationError(
         `Cannot ${what}${where}: the credentials were refused; check the key and secret${suffix}`,
