@@ -11,6 +11,7 @@ import {
   stowageHome,
 } from "./config.ts";
 import { humanSize, progressBar, table } from "./output.ts";
+import { type SchemaField, schemaFields } from "./schema.ts";
 import type { BaseArtifactStore } from "../base.ts";
 import { ConfigError, FileExistsError } from "../errors.ts";
 import type { Flavor } from "../flavor.ts";
@@ -163,12 +164,15 @@ async function copyTree(
   const worker = async () => {
     while (next < jobs.length) {
       const [from, to] = jobs[next++];
-      bytes += await copyOne(
+      // Await first, then add: `bytes += await …` reads `bytes` before the await, so
+      // concurrent workers would overwrite each other's sums.
+      const n = await copyOne(
         ctx,
         { store: src.store, path: from },
         { store: dst.store, path: to },
         overwrite,
       );
+      bytes += n;
       if (!ctx.io.isTTY) ctx.io.out(`copied ${from} -> ${fullPath(dst.store, to)}`);
     }
   };
@@ -246,17 +250,23 @@ async function loadRegisteredFlavors(ctx: Ctx): Promise<void> {
   }
 }
 
-function fieldsOf(flavor: Flavor): string {
-  const entries = (flavor.configSchema as unknown as { entries?: Record<string, unknown> }).entries;
-  if (!entries) return "path";
-  return Object.keys(entries).filter((k) => k !== "flavor" && k !== "fetch").join(", ");
-}
-
 function coerce(v: string | true): unknown {
   if (v === true) return true;
   if (/^-?\d+(\.\d+)?$/.test(v)) return Number(v);
   if (v === "true" || v === "false") return v === "true";
   return v;
+}
+
+/** Sets `key` on `config`; a dotted key (`retry.maxRetries`) sets a field of a nested object. */
+function setField(config: Record<string, unknown>, key: string, value: unknown): void {
+  const parts = key.split(".");
+  let obj = config;
+  for (const p of parts.slice(0, -1)) {
+    const next = obj[p];
+    if (!next || typeof next !== "object") obj[p] = {};
+    obj = obj[p] as Record<string, unknown>;
+  }
+  obj[parts[parts.length - 1]] = value;
 }
 
 // ------------------------------------------------------------------ the commands
@@ -268,7 +278,7 @@ const COMMANDS: Record<string, Command> = {
     spec: {},
     async run(ctx, a) {
       const infos = listFlavors();
-      const rows: { name: string; schemes: string[]; source: string; fields: string }[] = [];
+      const rows: { name: string; schemes: string[]; source: string; fields: SchemaField[] }[] = [];
       for (const i of infos) {
         const mod = ctx.cfg.flavors.find((f) => f.name === i.name);
         const fl = await getFlavor(i.name).catch(() => undefined);
@@ -276,14 +286,19 @@ const COMMANDS: Record<string, Command> = {
           name: i.name,
           schemes: [...i.supportedSchemes],
           source: mod ? mod.module : i.builtin || !mod ? "built-in" : "registered",
-          fields: fl ? fieldsOf(fl) : "",
+          fields: fl ? schemaFields(fl.configSchema) : [],
         });
       }
       if (a.options.json) return ctx.io.out(JSON.stringify(rows, null, 2));
       for (
         const l of table(
           ["NAME", "SCHEMES", "SOURCE", "CONFIG FIELDS"],
-          rows.map((r) => [r.name, r.schemes.join(" ") || "(paths)", r.source, r.fields]),
+          rows.map((r) => [
+            r.name,
+            r.schemes.join(" ") || "(paths)",
+            r.source,
+            r.fields.map((f) => f.name).join(", "),
+          ]),
         )
       ) ctx.io.out(l);
     },
@@ -358,7 +373,7 @@ const COMMANDS: Record<string, Command> = {
       }
       const flavor = await getFlavor(fl);
       const config: StoreConfig = { flavor: fl, path };
-      for (const [k, v] of Object.entries(rest)) config[k] = coerce(v);
+      for (const [k, v] of Object.entries(rest)) setField(config, k, coerce(v));
       const valid = await validateConfig(flavor, config);
       ctx.cfg.stores[name] = { ...config, path: valid.path };
       await saveConfig(ctx.home, ctx.cfg);
@@ -649,7 +664,7 @@ const COMMANDS: Record<string, Command> = {
           typeof a.options.store === "string" ? a.options.store : ctx.cfg.defaultStore,
         );}
       await serveCommand(store, {
-        port: a.options.port === undefined ? undefined : Number(a.options.port),
+        port: portOption(a.options.port, ctx.io.env("PORT")),
         hostname: typeof a.options.host === "string" ? a.options.host : undefined,
         token: typeof a.options.token === "string" ? a.options.token : ctx.io.env("STOWAGE_TOKEN"),
         readOnly: !!a.options["read-only"],
@@ -659,6 +674,22 @@ const COMMANDS: Record<string, Command> = {
     },
   },
 };
+
+/**
+ * The port `serve` binds: `--port`, else `PORT`, else 8000; anything but a whole number
+ * 0–65535 is a usage error naming where it came from.
+ */
+function portOption(flag: string | true | undefined, env: string | undefined): number {
+  const [raw, from] = flag !== undefined ? [flag, "--port"] : [env, "PORT"];
+  if (raw === undefined || raw === "") return 8000;
+  const text = String(raw).trim();
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
+    throw new UsageError(
+      `${from} '${raw}' is not a port: give a whole number from 0 to 65535 (0 picks a free port)`,
+    );
+  }
+  return Number(text);
+}
 
 function report(
   ctx: Ctx,

@@ -293,3 +293,94 @@ test("cli: serve answers over a real socket with its token", async () => {
     child.kill("SIGKILL");
   }
 });
+
+test("cli: flavor list shows every config field each flavor declares", async () => {
+  const { run } = session();
+  const r = await run("flavor", "list", "--json");
+  assert.equal(r.code, 0, r.err);
+  const rows = JSON.parse(r.out) as { name: string; fields: { name: string }[] }[];
+  const fields = (n: string) => rows.find((x) => x.name === n)!.fields.map((f) => f.name);
+  for (
+    const f of ["path", "region", "endpoint", "accessKeyId", "secretAccessKey", "partSize"]
+  ) assert.ok(fields("s3").includes(f), `s3 lists ${f}: ${fields("s3")}`);
+  assert.ok(fields("s3").includes("retry.maxRetries"));
+  for (const f of ["accountName", "accountKey", "sasToken", "connectionString"]) {
+    assert.ok(fields("azure").includes(f), `azure lists ${f}`);
+  }
+  for (const f of ["credentials", "endpoint", "accessToken"]) {
+    assert.ok(fields("gcp").includes(f), `gcp lists ${f}`);
+  }
+  for (const row of rows) assert.equal(row.fields[0].name, "path", row.name);
+  const table = await run("flavor", "list");
+  assert.match(table.out, /^s3 .*accessKeyId.*partSize/m);
+});
+
+test("cli: describe masks every secret-ish field, showing at most the last 4 characters", async () => {
+  const { run } = session();
+  const secrets: Record<string, string> = {
+    accessKeyId: "AKIAABCDEFGHIJKLMNOP",
+    secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    sessionToken: "FwoGZXIvYXdzEXAMPLESESSIONTOKENVALUE1234",
+    accountKey: "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq",
+    sasToken: "sv=2022-11-02&ss=b&srt=co&sp=rl&sig=abcdefghijklmnopqrstuv",
+    connectionString: "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=c2VjcmV0c2VjcmV0",
+    credentials: '{"type":"service_account","private_key":"-----BEGIN PRIVATE KEY-----x"}',
+    token: "ya29.a0AfH6SMBexampleaccesstoken0001",
+    clientSecret: "s3cr3t-client-secret-value-42",
+  };
+  const r = await run(
+    "artifact-store",
+    "register",
+    "sec",
+    "--flavor",
+    "memory",
+    "--path",
+    "memory://cli-secrets",
+    ...Object.entries(secrets).map(([k, v]) => `--${k}=${v}`),
+    "--region=eu-west-1",
+  );
+  assert.equal(r.code, 0, r.err);
+  const names = Object.keys(secrets).join(" ").toLowerCase();
+  for (const form of [[], ["--json"]]) {
+    const d = await run("artifact-store", "describe", "sec", ...form);
+    assert.equal(d.code, 0, d.err);
+    for (const [k, v] of Object.entries(secrets)) {
+      // No run of 8 characters of the secret appears, except within its last 4.
+      for (let i = 0; i + 8 <= v.length - 4; i++) {
+        const w = v.slice(i, i + 8);
+        if (names.includes(w.toLowerCase())) continue; // a field name, not the secret
+        assert.ok(!d.out.includes(w), `${k} leaks ${w}`);
+      }
+    }
+    assert.match(d.out, /eu-west-1/);
+  }
+  const d = await run("artifact-store", "describe", "sec");
+  assert.match(d.out, /accessKeyId: \*+MNOP$/m);
+});
+
+test("cli: serve with a bad port is one line naming PORT or --port, exit 2", async () => {
+  const { run } = session();
+  for (const bad of ["abc", "99999", "-1", "80.5"]) {
+    const r = await run("serve", `--port=${bad}`);
+    assert.equal(r.code, 2, `--port=${bad}`);
+    assert.match(r.err, /^stowage: --port '.*' is not a port: give a whole number from 0 to 65535/);
+    assert.equal(r.err.split("\n").length, 1);
+  }
+});
+
+test("cli: cp -r reports the real byte total (no race among its workers)", async () => {
+  const { run, home } = session();
+  let total = 0;
+  for (let i = 0; i < 40; i++) {
+    const size = (i * 7919) % 5000 + i;
+    total += size;
+    writeFileSync(`${home}/f${i}.bin`, new Uint8Array(size));
+  }
+  for (let round = 0; round < 3; round++) {
+    const r = await run("cp", "-r", "--json", home, `memory://cli-bytes-${round}/t`);
+    assert.equal(r.code, 0, r.err);
+    const report = JSON.parse(r.out.split("\n").pop()!);
+    assert.equal(report.files, 40);
+    assert.equal(report.bytes, total);
+  }
+});
