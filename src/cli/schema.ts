@@ -69,13 +69,14 @@ function objectEntries(n: Node | undefined, seen = new Set<Node>()): Record<stri
  * line cannot set (`flavor`, `fetch`).
  *
  * @param schema a flavor's `configSchema`
+ * @param options `all`: keep `flavor` and `fetch` too
  * @returns the fields, in declaration order after `path`
  */
-export function schemaFields(schema: unknown): SchemaField[] {
+export function schemaFields(schema: unknown, options: { all?: boolean } = {}): SchemaField[] {
   const entries = objectEntries(schema as Node);
   const fields: SchemaField[] = [];
   for (const [name, node] of Object.entries(entries)) {
-    if (HIDDEN.has(name)) continue;
+    if (HIDDEN.has(name) && !options.all) continue;
     const t = typeOf(node);
     const inner = unwrap(node);
     if (inner?.entries && Object.keys(inner.entries).length > 0 && t.type === "object") {

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
@@ -20,6 +20,7 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(
 function session() {
   const home = mkdtempSync(`${testTmp() ?? tmpdir()}/stowage-cli-`);
   const env: Record<string, string> = { STOWAGE_HOME: home, HOME: home };
+  let stdin: Uint8Array = new Uint8Array();
   const run = async (...args: string[]) => {
     const out: string[] = [];
     const err: string[] = [];
@@ -29,15 +30,18 @@ function session() {
       err: (l) => err.push(l),
       errRaw: () => {},
       stdout: () => new WritableStream({ write: (c) => void bytes.push(c) }),
+      stdin: () => new Blob([stdin as Uint8Array<ArrayBuffer>]).stream(),
       isTTY: false,
       env: (n) => env[n],
+      cwd: () => home,
     });
     const raw = new Uint8Array(bytes.reduce((n, b) => n + b.length, 0));
     let off = 0;
     for (const b of bytes) raw.set(b, (off += b.length) - b.length);
     return { code, out: out.join("\n"), err: err.join("\n"), raw };
   };
-  return { home, run };
+  const setStdin = (b: Uint8Array) => void (stdin = b);
+  return { home, run, setStdin };
 }
 
 test("cli: flavor list, custom flavor registration, and its use", async () => {
@@ -103,7 +107,7 @@ test("cli: artifact-store register, list, describe (secrets masked), set-default
   assert.doesNotMatch(d.out, /hunter2/);
   assert.match(d.out, /partSize: 1048576/);
   assert.equal((await run("artifact-store", "set-default", "scratch")).code, 0);
-  await run("mkdir", "-p", "a/b");
+  assert.equal((await run("mkdir", "-p", "scratch:a/b")).code, 0);
   assert.equal((await run("cp", "--help")).code, 0);
   const del = await run("artifact-store", "delete", "scratch");
   assert.equal(del.code, 1, "the default store cannot be deleted");
@@ -117,66 +121,92 @@ test("cli: file commands over the default store, memory and local paths", async 
   const data = new Uint8Array(3 * 1024 * 1024 + 5).map((_, i) => (i * 13) & 0xff);
   writeFileSync(`${home}/big.bin`, data);
   writeFileSync(`${home}/a.txt`, "alpha");
-  assert.equal((await run("cp", `${home}/big.bin`, "runs/1/")).code, 0);
-  assert.equal(
-    (await run("cp", `${home}/a.txt`, "runs/1/notes/a.txt")).code,
-    0,
-  );
-  const ls = await run("ls", "runs/1");
+  // The default store is a local one: like cp, a file goes only into a directory that exists.
+  assert.equal((await run("cp", "big.bin", "default:runs/1/")).code, 1);
+  assert.equal((await run("mkdir", "-p", "default:runs/1/notes")).code, 0);
+  assert.equal((await run("cp", "big.bin", "default:runs/1/")).code, 0);
+  assert.equal((await run("cp", "./a.txt", "default:runs/1/notes/a.txt")).code, 0);
+  const ls = await run("ls", "default:runs/1");
   assert.deepEqual(ls.out.split("\n"), ["big.bin", "notes"]);
-  const ll = await run("ls", "-l", "runs/1");
+  const ll = await run("ls", "-l", "default:runs/1");
   assert.match(ll.out, /3\.0 MiB .* big\.bin/);
   assert.match(ll.out, /notes\/$/m);
-  assert.deepEqual((await run("cat", "runs/1/big.bin")).raw, data);
+  assert.deepEqual((await run("cat", "default:runs/1/big.bin")).raw, data);
   // Tree copy across stores (local → memory) and back, bytes identical.
-  const cp = await run("cp", "-r", "runs", "memory://cli-files/copy", "--json");
+  const cp = await run("cp", "-r", "default:runs", "memory://cli-files/copy", "--json");
   assert.equal(cp.code, 0, cp.err);
-  assert.equal(JSON.parse(cp.out.split("\n").pop()!).files, 2);
-  assert.equal(
-    (await run("cp", "-r", "memory://cli-files/copy", "back")).code,
-    0,
-  );
-  assert.deepEqual((await run("cat", "back/1/big.bin")).raw, data);
+  assert.equal(JSON.parse(cp.out).files, 2);
+  assert.equal((await run("cp", "-r", "memory://cli-files/copy", "default:back")).code, 0);
+  assert.deepEqual((await run("cat", "default:back/1/big.bin")).raw, data);
   const glob = await run("glob", "--json", "memory://cli-files/**/*.txt");
   assert.deepEqual(JSON.parse(glob.out), [
     "memory://cli-files/copy/1/notes/a.txt",
   ]);
-  const tree = await run("tree", "runs");
+  const tree = await run("tree", "default:runs");
   assert.match(
     tree.out,
     /└── 1\/\n {4}├── notes\/\n {4}│ {3}└── a\.txt\n {4}└── big\.bin/,
   );
-  const st = JSON.parse((await run("stat", "--json", "runs/1/big.bin")).out);
+  const st = JSON.parse((await run("stat", "--json", "default:runs/1/big.bin")).out);
   assert.equal(st.size, data.length);
-  assert.equal(
-    (await run("mv", "runs/1/notes/a.txt", "runs/moved.txt")).code,
-    0,
-  );
-  assert.equal(
-    new TextDecoder().decode((await run("cat", "runs/moved.txt")).raw),
-    "alpha",
-  );
-  assert.equal(
-    (await run("mv", "runs/moved.txt", "memory://cli-files/m.txt")).code,
-    0,
-  );
-  assert.equal((await run("cat", "runs/moved.txt")).code, 1);
+  assert.equal((await run("mv", "default:runs/1/notes/a.txt", "default:runs/moved.txt")).code, 0);
+  assert.equal(new TextDecoder().decode((await run("cat", "default:runs/moved.txt")).raw), "alpha");
+  assert.equal((await run("mv", "default:runs/moved.txt", "memory://cli-files/m.txt")).code, 0);
+  assert.equal((await run("cat", "default:runs/moved.txt")).code, 1);
   const exists = await run("cp", `${home}/a.txt`, "memory://cli-files/m.txt");
   assert.equal(exists.code, 1);
   assert.match(exists.err, /already exists: pass --force/);
+  assert.equal((await run("cp", "-f", `${home}/a.txt`, "memory://cli-files/m.txt")).code, 0);
+  assert.equal((await run("rm", "default:runs")).code, 2);
+  assert.equal((await run("rm", "-r", "default:runs", "default:back")).code, 0);
+  assert.equal((await run("ls", "default:")).out, "");
+  assert.equal((await run("mkdir", "default:x/y")).code, 1, "mkdir without -p needs the parent");
+  assert.equal((await run("mkdir", "-p", "default:x/y")).code, 0);
+});
+
+test("cli: relative paths are local paths under the working directory; '-' is stdin/stdout", async () => {
+  const { run, home, setStdin } = session();
+  writeFileSync(`${home}/x.txt`, "ex");
+  mkdirSync(`${home}/runs/1`, { recursive: true });
+  writeFileSync(`${home}/runs/1/m.json`, "{}");
+  assert.equal((await run("cp", "x.txt", "./a.txt")).code, 0);
+  assert.equal(readFileSync(`${home}/a.txt`, "utf8"), "ex");
+  assert.ok(!existsSync(`${home}/local/a.txt`), "nothing went to the default store");
+  mkdirSync(`${home}/sub`);
+  assert.equal((await run("cp", "../x.txt", "sub/../sub/b.txt")).code, 1, "no ../x.txt above");
+  assert.equal((await run("cp", "x.txt", "sub/")).code, 0);
+  assert.equal(readFileSync(`${home}/sub/x.txt`, "utf8"), "ex");
+  // The README's example: a local tree into a registered store.
   assert.equal(
-    (await run("cp", "-f", `${home}/a.txt`, "memory://cli-files/m.txt")).code,
+    (await run(
+      "artifact-store",
+      "register",
+      "models",
+      "--flavor",
+      "memory",
+      "--path",
+      "memory://cli-rel",
+    )).code,
     0,
   );
-  assert.equal((await run("rm", "runs")).code, 2);
-  assert.equal((await run("rm", "-r", "runs", "back")).code, 0);
-  assert.equal((await run("ls")).out, "");
-  assert.equal(
-    (await run("mkdir", "x/y")).code,
-    1,
-    "mkdir without -p needs the parent",
-  );
-  assert.equal((await run("mkdir", "-p", "x/y")).code, 0);
+  const r = await run("cp", "-r", "./runs", "models:runs");
+  assert.equal(r.code, 0, r.err);
+  assert.equal(new TextDecoder().decode((await run("cat", "models:runs/1/m.json")).raw), "{}");
+  // '-' is stdout as a destination, stdin as a source; no file named '-' appears.
+  const out = await run("cp", "x.txt", "-");
+  assert.equal(out.code, 0, out.err);
+  assert.equal(new TextDecoder().decode(out.raw), "ex");
+  assert.equal(out.out, "", "no report mixed into the data on stdout");
+  setStdin(new TextEncoder().encode("from stdin"));
+  assert.equal((await run("cp", "-", "models:in.txt")).code, 0);
+  assert.equal(new TextDecoder().decode((await run("cat", "models:in.txt")).raw), "from stdin");
+  assert.ok(!existsSync(`${home}/-`));
+  assert.equal((await run("cp", "-", "a", "sub/")).code, 2);
+  // An absolute path is local too; ls without a path lists the working directory.
+  assert.equal((await run("cp", `${home}/x.txt`, `${home}/sub/abs.txt`)).code, 0);
+  assert.match((await run("ls")).out, /^x\.txt$/m);
+  assert.equal((await run("cp", "x.txt", "default:x.txt")).code, 0, "the default store by name");
+  assert.ok(existsSync(`${home}/local/x.txt`));
 });
 
 test("cli: bad input is one line and exit code 1 (2 for usage)", async () => {
@@ -200,13 +230,13 @@ test("cli: bad input is one line and exit code 1 (2 for usage)", async () => {
       1,
       /takes paths starting with 'memory:\/\/'/,
     ],
-    [["ls", "nosuchstore:x"], 1, /No such file or directory/],
+    [["ls", "nosuchstore:x"], 1, /No artifact store named 'nosuchstore'/],
     [
       ["artifact-store", "describe", "nosuch"],
       1,
       /No artifact store named 'nosuch'/,
     ],
-    [["cat", "../../etc/passwd"], 1, /outside the store root/],
+    [["cat", "default:../../etc/passwd"], 1, /outside the store root/],
     [["stat", "missing.txt"], 1, /No such file or directory/],
     [["lss"], 2, /Unknown command 'lss': did you mean 'ls'\?/],
     [["artifact-store"], 2, /needs a subcommand/],
