@@ -326,7 +326,9 @@ async function copyOne(
     }
   }
   const size = src === "-" ? undefined : (await src.store.stat(src.path)).size;
-  if (src !== "-" && dst !== "-" && src.store === dst.store) {
+  // Inside one object store, a server-side copy; local files stream through (progress, and
+  // an interrupt discards the staged write).
+  if (src !== "-" && dst !== "-" && src.store === dst.store && !hasDirectories(src.store)) {
     await src.store.copyfile(src.path, dst.path, { overwrite: o.overwrite });
     return size!;
   }
