@@ -1,7 +1,7 @@
 // Shared bits of the example servers: which store to serve, the token, the banner.
 
 import "../flavors/all.ts"; // any URI: every built-in flavor, loaded on first use
-import { type BaseArtifactStore, createArtifactStore } from "../mod.ts";
+import { ArtifactStoreError, type BaseArtifactStore, createArtifactStore } from "../mod.ts";
 import { getEnv, homeDir } from "../src/_runtime.ts";
 
 /** `$STOWAGE_HOME` (default `~/.stowage`). */
@@ -19,7 +19,12 @@ export function stowageHome(): string {
 export async function storeFromArgs(
   args: readonly string[],
 ): Promise<BaseArtifactStore> {
-  return await createArtifactStore(args[0] ?? `${stowageHome()}/local`);
+  try {
+    return await createArtifactStore(args[0] ?? `${stowageHome()}/local`);
+  } catch (err) {
+    if (err instanceof ArtifactStoreError) exitWith(`stowage: ${err.message}`, 2);
+    throw err;
+  }
 }
 
 /** `STOWAGE_TOKEN`, else a random token for this run. */
@@ -31,12 +36,22 @@ export function tokenFromEnv(): string {
     .replaceAll("/", "_").replace(/=+$/, "");
 }
 
-/** `PORT`, default 8000. */
+/** Prints one line to stderr and ends the process with `code` (a usage error is 2). */
+export function exitWith(message: string, code: number): never {
+  // deno-lint-ignore no-explicit-any
+  const g = globalThis as any;
+  console.error(message);
+  if (g.Deno) g.Deno.exit(code);
+  g.process.exit(code);
+  throw new Error("unreachable");
+}
+
+/** `PORT`, default 8000; anything else than 0-65535 ends the process with one line (exit 2). */
 export function portFromEnv(): number {
   const raw = getEnv("PORT");
-  const port = raw === undefined || raw === "" ? 8000 : Number(raw);
+  const port = raw === undefined || raw.trim() === "" ? 8000 : Number(raw);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`PORT '${raw}' is not a port number: use 0-65535`);
+    exitWith(`PORT '${raw}' is not a port number: use 0-65535 (PORT=8080 deno task start)`, 2);
   }
   return port;
 }

@@ -263,11 +263,17 @@ export class LocalArtifactStore extends BaseArtifactStore {
     }
     let written = 0;
     let done = false;
-    const discard = async () => {
-      if (done) return;
+    // One discard, however many callers (the signal, the stream's abort, a failed write):
+    // each awaits the same removal, so an aborted write returns only once nothing is left.
+    let discarding: Promise<void> | undefined;
+    const discard = (): Promise<void> => {
+      if (done && !discarding) return Promise.resolve();
       done = true;
-      await fh.close().catch(() => {});
-      await fs.rm(tmp, { force: true }).catch(() => {});
+      discarding ??= (async () => {
+        await fh.close().catch(() => {});
+        await fs.rm(tmp, { force: true }).catch(() => {});
+      })();
+      return discarding;
     };
     const signal = options.signal;
     const onAbort = () => void discard();

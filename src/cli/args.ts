@@ -41,7 +41,7 @@ export class UsageError extends Error {
  * @returns positionals and options
  */
 export function parseArgs(argv: readonly string[], spec: ArgSpec = {}): ParsedArgs {
-  const booleans = new Set(["help", "json", ...(spec.booleans ?? [])]);
+  const booleans = new Set(["help", ...(spec.booleans ?? [])]);
   const strings = new Set(spec.strings ?? []);
   const aliases = { h: "help", ...(spec.aliases ?? {}) };
   const positionals: string[] = [];

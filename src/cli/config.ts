@@ -97,10 +97,45 @@ export async function saveConfig(home: string, cfg: CliConfig): Promise<void> {
   }
 }
 
-const SECRET = /secret|password|token|key$|^key|sas|connectionstring|credential|signature/i;
+/**
+ * Field names whose values are secrets, compared without case, `_` or `-`: access key ids,
+ * secret keys, session and access tokens, account keys, SAS tokens, connection strings,
+ * service-account JSON (`credentials`, `keyFilename` contents), client secrets, passwords.
+ */
+const SECRET_NAME =
+  /secret|password|passwd|token|accesskey|accountkey|apikey|privatekey|^key$|sas|connectionstring|credential|serviceaccount|signature|^sig$|^auth/;
+
+/** Values that are secrets whatever their field is called (a connection string, a SAS, a PEM key). */
+const SECRET_VALUE =
+  /AccountKey=|SharedAccessSignature=|[?&]sig=|-----BEGIN [A-Z ]*PRIVATE KEY-----|"private_key"/i;
 
 /**
- * A copy of a store configuration with secret-looking values masked, for printing.
+ * Masks one secret: the last 4 characters stay when the secret is long enough (16 or more) for
+ * them to say nothing useful; shorter ones are masked whole.
+ *
+ * @param value the secret
+ * @returns `****` followed by at most the last 4 characters
+ */
+export function maskValue(value: unknown): string {
+  const text = typeof value === "string" ? value : JSON.stringify(value) ?? String(value);
+  return text.length >= 16 ? `********${text.slice(-4)}` : "********";
+}
+
+/**
+ * Tells whether a configuration field holds a secret, by its name or its value.
+ *
+ * @param key the field name
+ * @param value its value
+ * @returns true when it must not be printed in clear
+ */
+export function isSecretField(key: string, value: unknown): boolean {
+  if (SECRET_NAME.test(key.toLowerCase().replace(/[_-]/g, ""))) return true;
+  return typeof value === "string" && SECRET_VALUE.test(value);
+}
+
+/**
+ * A copy of a store configuration with every secret masked (see {@linkcode maskValue}), for
+ * printing; nested objects are masked field by field, a secret object as a whole.
  *
  * @param cfg the configuration
  * @returns the masked copy
@@ -108,9 +143,12 @@ const SECRET = /secret|password|token|key$|^key|sas|connectionstring|credential|
 export function maskSecrets(cfg: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(cfg)) {
-    if (k === "path" || k === "flavor") out[k] = v;
-    else if (SECRET.test(k)) out[k] = "********";
-    else if (v && typeof v === "object") out[k] = maskSecrets(v as Record<string, unknown>);
+    if (k === "flavor") out[k] = v;
+    else if (v === undefined || v === null || typeof v === "boolean" || typeof v === "number") {
+      out[k] = v;
+    } else if (isSecretField(k, v)) out[k] = maskValue(v);
+    else if (Array.isArray(v)) out[k] = v.map((x) => (isSecretField("", x) ? maskValue(x) : x));
+    else if (typeof v === "object") out[k] = maskSecrets(v as Record<string, unknown>);
     else out[k] = v;
   }
   return out;

@@ -9,8 +9,10 @@
  * stowage ls -l models:runs
  * ```
  *
- * Paths: a full URI (`s3://bucket/key`), `NAME:path` inside a registered store, an absolute
- * local path, or a path relative to the default store (`$STOWAGE_HOME/local`).
+ * Paths: a full URI (`s3://bucket/key`), `NAME:path` inside a registered store (`default:` is
+ * the embedded local store in `$STOWAGE_HOME/local`), or a local path — relative ones resolve
+ * against the working directory, as in every CLI. In `cp`, `-` is stdin (as the source) or
+ * stdout (as the destination).
  *
  * @example Running a command in-process
  * ```ts
@@ -34,7 +36,8 @@ export type { CliIO } from "./commands.ts";
 
 /**
  * Runs the CLI with `args` and returns its exit code: 0 on success, 1 when the work
- * failed, 2 for a usage error. Errors are one line on stderr saying what to do.
+ * failed, 2 for a usage error, 130 when `io.signal` aborted it (Ctrl-C). Errors are one
+ * line on stderr saying what to do.
  *
  * @param args the arguments (without the program name)
  * @param io where output goes and where the environment comes from (default: the process)
@@ -46,6 +49,10 @@ export async function main(args: readonly string[], io: Partial<CliIO> = {}): Pr
     await runCommand(args, full);
     return 0;
   } catch (err) {
+    if (full.signal?.aborted) {
+      full.err("stowage: interrupted: nothing half-written was left");
+      return 130;
+    }
     if (err instanceof UsageError) {
       full.err(`stowage: ${err.message}`);
       return 2;
@@ -71,6 +78,7 @@ function defaultIO(): CliIO {
     if (isDeno) g.Deno.stderr.writeSync(enc.encode(text));
     else g.process.stderr.write(text);
   };
+  const cwd = () => (isDeno ? g.Deno.cwd() : g.process.cwd()) as string;
   return {
     out: (line) => console.log(line),
     err: (line) => writeErr(line + "\n"),
@@ -84,8 +92,21 @@ function defaultIO(): CliIO {
           ),
       });
     },
-    isTTY: isDeno ? g.Deno.stdout.isTerminal?.() ?? false : !!g.process?.stdout?.isTTY,
+    stdin: () => {
+      if (isDeno) return g.Deno.stdin.readable;
+      const stdin = g.process.stdin;
+      return new ReadableStream<Uint8Array>({
+        start(c) {
+          stdin.on("data", (d: Uint8Array) => c.enqueue(new Uint8Array(d)));
+          stdin.on("end", () => c.close());
+          stdin.on("error", (e: Error) => c.error(e));
+        },
+        cancel: () => void stdin.destroy(),
+      });
+    },
+    isTTY: isDeno ? g.Deno.stderr.isTerminal?.() ?? false : !!g.process?.stderr?.isTTY,
     env: getEnv,
+    cwd,
   };
 }
 
@@ -99,9 +120,30 @@ function isMain(): boolean {
   return path === script || path === script.replace(/\\/g, "/");
 }
 
+/**
+ * An abort signal fired by the first Ctrl-C (SIGINT); a second one exits at once with 130.
+ * Returns it and a function that removes the handler.
+ */
+function interruptSignal(): [AbortSignal, () => void] {
+  const ac = new AbortController();
+  const exit = (code: number) => (g.Deno ? g.Deno.exit(code) : g.process.exit(code));
+  const onSigint = () => {
+    if (ac.signal.aborted) exit(130);
+    ac.abort(new DOMException("Interrupted (SIGINT)", "AbortError"));
+  };
+  if (g.Deno) {
+    g.Deno.addSignalListener("SIGINT", onSigint);
+    return [ac.signal, () => g.Deno.removeSignalListener("SIGINT", onSigint)];
+  }
+  g.process.on("SIGINT", onSigint);
+  return [ac.signal, () => g.process.off("SIGINT", onSigint)];
+}
+
 if (isMain()) {
   const args: string[] = g.Deno?.args ?? g.process.argv.slice(2);
-  const code = await main(args);
+  const [signal, dispose] = interruptSignal();
+  const code = await main(args, { signal });
+  dispose();
   if (g.Deno) g.Deno.exit(code);
   else g.process.exit(code);
 }

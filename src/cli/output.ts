@@ -39,27 +39,31 @@ export interface Progress {
   done(): void;
 }
 
+/** How progress shows: a redrawn bar (terminal), one line a second (`--progress` elsewhere), or not. */
+export type ProgressMode = "bar" | "lines" | "off";
+
 /**
- * A progress bar (bytes, rate, ETA) drawn on `write` with carriage returns, only when
- * `tty` is true and the transfer has run for more than a second.
+ * A progress display (bytes, rate, ETA) on stderr. `bar` redraws one line with carriage
+ * returns, from a second into the transfer (at once with `force`); `lines` prints a line at
+ * the first bytes and then at most one a second, for logs and pipes.
  *
  * @param label what is being transferred
  * @param total the total bytes, if known
- * @param tty whether the output is a terminal
- * @param write writes raw text (no newline added)
+ * @param mode bar, lines or off
+ * @param o `write` writes raw text (no newline added); `force` draws the bar from the start
  * @returns the progress handle
  */
 export function progressBar(
   label: string,
   total: number | undefined,
-  tty: boolean,
-  write: (text: string) => void,
+  mode: ProgressMode,
+  o: { write: (text: string) => void; force?: boolean },
 ): Progress {
   const start = Date.now();
   let last = 0;
   let drawn = false;
   let bytes = 0;
-  const draw = () => {
+  const text = () => {
     const secs = (Date.now() - start) / 1000;
     const rate = bytes / Math.max(secs, 0.001);
     let bar = "";
@@ -71,22 +75,28 @@ export function progressBar(
       eta = rate > 0 ? `  ETA ${Math.max(0, Math.round((total - bytes) / rate))}s` : "";
     }
     const size = total ? `${humanSize(bytes)} / ${humanSize(total)}` : humanSize(bytes);
-    write(`\r${bar}${size}  ${humanSize(rate)}/s${eta}  ${label}\x1b[K`);
+    return `${bar}${size}  ${humanSize(rate)}/s${eta}  ${label}`;
+  };
+  const draw = () => {
+    if (mode === "bar") o.write(`\r${text()}\x1b[K`);
+    else o.write(`progress: ${text()}\n`);
     drawn = true;
   };
   return {
     update(n) {
       bytes = n;
+      if (mode === "off") return;
       const now = Date.now();
-      if (!tty || now - start < 1000 || now - last < 100) return;
+      if (mode === "bar") {
+        if ((!o.force && now - start < 1000) || now - last < 100) return;
+      } else if (drawn && now - last < 1000) return;
       last = now;
       draw();
     },
     done() {
-      if (drawn) {
-        draw();
-        write("\n");
-      }
+      if (!drawn) return;
+      draw();
+      if (mode === "bar") o.write("\n");
     },
   };
 }

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
@@ -20,6 +20,7 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(
 function session() {
   const home = mkdtempSync(`${testTmp() ?? tmpdir()}/stowage-cli-`);
   const env: Record<string, string> = { STOWAGE_HOME: home, HOME: home };
+  let stdin: Uint8Array = new Uint8Array();
   const run = async (...args: string[]) => {
     const out: string[] = [];
     const err: string[] = [];
@@ -29,15 +30,18 @@ function session() {
       err: (l) => err.push(l),
       errRaw: () => {},
       stdout: () => new WritableStream({ write: (c) => void bytes.push(c) }),
+      stdin: () => new Blob([stdin as Uint8Array<ArrayBuffer>]).stream(),
       isTTY: false,
       env: (n) => env[n],
+      cwd: () => home,
     });
     const raw = new Uint8Array(bytes.reduce((n, b) => n + b.length, 0));
     let off = 0;
     for (const b of bytes) raw.set(b, (off += b.length) - b.length);
     return { code, out: out.join("\n"), err: err.join("\n"), raw };
   };
-  return { home, run };
+  const setStdin = (b: Uint8Array) => void (stdin = b);
+  return { home, run, setStdin };
 }
 
 test("cli: flavor list, custom flavor registration, and its use", async () => {
@@ -129,66 +133,92 @@ test("cli: file commands over the default store, memory and local paths", async 
   const data = new Uint8Array(3 * 1024 * 1024 + 5).map((_, i) => (i * 13) & 0xff);
   writeFileSync(`${home}/big.bin`, data);
   writeFileSync(`${home}/a.txt`, "alpha");
-  assert.equal((await run("cp", `${home}/big.bin`, "runs/1/")).code, 0);
-  assert.equal(
-    (await run("cp", `${home}/a.txt`, "runs/1/notes/a.txt")).code,
-    0,
-  );
-  const ls = await run("ls", "runs/1");
+  // The default store is a local one: like cp, a file goes only into a directory that exists.
+  assert.equal((await run("cp", "big.bin", "default:runs/1/")).code, 1);
+  assert.equal((await run("mkdir", "-p", "default:runs/1/notes")).code, 0);
+  assert.equal((await run("cp", "big.bin", "default:runs/1/")).code, 0);
+  assert.equal((await run("cp", "./a.txt", "default:runs/1/notes/a.txt")).code, 0);
+  const ls = await run("ls", "default:runs/1");
   assert.deepEqual(ls.out.split("\n"), ["big.bin", "notes"]);
-  const ll = await run("ls", "-l", "runs/1");
+  const ll = await run("ls", "-l", "default:runs/1");
   assert.match(ll.out, /3\.0 MiB .* big\.bin/);
   assert.match(ll.out, /notes\/$/m);
-  assert.deepEqual((await run("cat", "runs/1/big.bin")).raw, data);
+  assert.deepEqual((await run("cat", "default:runs/1/big.bin")).raw, data);
   // Tree copy across stores (local → memory) and back, bytes identical.
-  const cp = await run("cp", "-r", "runs", "memory://cli-files/copy", "--json");
+  const cp = await run("cp", "-r", "default:runs", "memory://cli-files/copy", "--json");
   assert.equal(cp.code, 0, cp.err);
-  assert.equal(JSON.parse(cp.out.split("\n").pop()!).files, 2);
-  assert.equal(
-    (await run("cp", "-r", "memory://cli-files/copy", "back")).code,
-    0,
-  );
-  assert.deepEqual((await run("cat", "back/1/big.bin")).raw, data);
+  assert.equal(JSON.parse(cp.out).files, 2);
+  assert.equal((await run("cp", "-r", "memory://cli-files/copy", "default:back")).code, 0);
+  assert.deepEqual((await run("cat", "default:back/1/big.bin")).raw, data);
   const glob = await run("glob", "--json", "memory://cli-files/**/*.txt");
   assert.deepEqual(JSON.parse(glob.out), [
     "memory://cli-files/copy/1/notes/a.txt",
   ]);
-  const tree = await run("tree", "runs");
+  const tree = await run("tree", "default:runs");
   assert.match(
     tree.out,
     /└── 1\/\n {4}├── notes\/\n {4}│ {3}└── a\.txt\n {4}└── big\.bin/,
   );
-  const st = JSON.parse((await run("stat", "--json", "runs/1/big.bin")).out);
+  const st = JSON.parse((await run("stat", "--json", "default:runs/1/big.bin")).out);
   assert.equal(st.size, data.length);
-  assert.equal(
-    (await run("mv", "runs/1/notes/a.txt", "runs/moved.txt")).code,
-    0,
-  );
-  assert.equal(
-    new TextDecoder().decode((await run("cat", "runs/moved.txt")).raw),
-    "alpha",
-  );
-  assert.equal(
-    (await run("mv", "runs/moved.txt", "memory://cli-files/m.txt")).code,
-    0,
-  );
-  assert.equal((await run("cat", "runs/moved.txt")).code, 1);
+  assert.equal((await run("mv", "default:runs/1/notes/a.txt", "default:runs/moved.txt")).code, 0);
+  assert.equal(new TextDecoder().decode((await run("cat", "default:runs/moved.txt")).raw), "alpha");
+  assert.equal((await run("mv", "default:runs/moved.txt", "memory://cli-files/m.txt")).code, 0);
+  assert.equal((await run("cat", "default:runs/moved.txt")).code, 1);
   const exists = await run("cp", `${home}/a.txt`, "memory://cli-files/m.txt");
   assert.equal(exists.code, 1);
   assert.match(exists.err, /already exists: pass --force/);
+  assert.equal((await run("cp", "-f", `${home}/a.txt`, "memory://cli-files/m.txt")).code, 0);
+  assert.equal((await run("rm", "default:runs")).code, 2);
+  assert.equal((await run("rm", "-r", "default:runs", "default:back")).code, 0);
+  assert.equal((await run("ls", "default:")).out, "");
+  assert.equal((await run("mkdir", "default:x/y")).code, 1, "mkdir without -p needs the parent");
+  assert.equal((await run("mkdir", "-p", "default:x/y")).code, 0);
+});
+
+test("cli: relative paths are local paths under the working directory; '-' is stdin/stdout", async () => {
+  const { run, home, setStdin } = session();
+  writeFileSync(`${home}/x.txt`, "ex");
+  mkdirSync(`${home}/runs/1`, { recursive: true });
+  writeFileSync(`${home}/runs/1/m.json`, "{}");
+  assert.equal((await run("cp", "x.txt", "./a.txt")).code, 0);
+  assert.equal(readFileSync(`${home}/a.txt`, "utf8"), "ex");
+  assert.ok(!existsSync(`${home}/local/a.txt`), "nothing went to the default store");
+  mkdirSync(`${home}/sub`);
+  assert.equal((await run("cp", "../x.txt", "sub/../sub/b.txt")).code, 1, "no ../x.txt above");
+  assert.equal((await run("cp", "x.txt", "sub/")).code, 0);
+  assert.equal(readFileSync(`${home}/sub/x.txt`, "utf8"), "ex");
+  // The README's example: a local tree into a registered store.
   assert.equal(
-    (await run("cp", "-f", `${home}/a.txt`, "memory://cli-files/m.txt")).code,
+    (await run(
+      "artifact-store",
+      "register",
+      "models",
+      "--flavor",
+      "memory",
+      "--path",
+      "memory://cli-rel",
+    )).code,
     0,
   );
-  assert.equal((await run("rm", "runs")).code, 2);
-  assert.equal((await run("rm", "-r", "runs", "back")).code, 0);
-  assert.equal((await run("ls")).out, "");
-  assert.equal(
-    (await run("mkdir", "x/y")).code,
-    1,
-    "mkdir without -p needs the parent",
-  );
-  assert.equal((await run("mkdir", "-p", "x/y")).code, 0);
+  const r = await run("cp", "-r", "./runs", "models:runs");
+  assert.equal(r.code, 0, r.err);
+  assert.equal(new TextDecoder().decode((await run("cat", "models:runs/1/m.json")).raw), "{}");
+  // '-' is stdout as a destination, stdin as a source; no file named '-' appears.
+  const out = await run("cp", "x.txt", "-");
+  assert.equal(out.code, 0, out.err);
+  assert.equal(new TextDecoder().decode(out.raw), "ex");
+  assert.equal(out.out, "", "no report mixed into the data on stdout");
+  setStdin(new TextEncoder().encode("from stdin"));
+  assert.equal((await run("cp", "-", "models:in.txt")).code, 0);
+  assert.equal(new TextDecoder().decode((await run("cat", "models:in.txt")).raw), "from stdin");
+  assert.ok(!existsSync(`${home}/-`));
+  assert.equal((await run("cp", "-", "a", "sub/")).code, 2);
+  // An absolute path is local too; ls without a path lists the working directory.
+  assert.equal((await run("cp", `${home}/x.txt`, `${home}/sub/abs.txt`)).code, 0);
+  assert.match((await run("ls")).out, /^x\.txt$/m);
+  assert.equal((await run("cp", "x.txt", "default:x.txt")).code, 0, "the default store by name");
+  assert.ok(existsSync(`${home}/local/x.txt`));
 });
 
 test("cli: bad input is one line and exit code 1 (2 for usage)", async () => {
@@ -212,13 +242,13 @@ test("cli: bad input is one line and exit code 1 (2 for usage)", async () => {
       1,
       /takes paths starting with 'memory:\/\/'/,
     ],
-    [["ls", "nosuchstore:x"], 1, /No such file or directory/],
+    [["ls", "nosuchstore:x"], 1, /No artifact store named 'nosuchstore'/],
     [
       ["artifact-store", "describe", "nosuch"],
       1,
       /No artifact store named 'nosuch'/,
     ],
-    [["cat", "../../etc/passwd"], 1, /outside the store root/],
+    [["cat", "default:../../etc/passwd"], 1, /outside the store root/],
     [["stat", "missing.txt"], 1, /No such file or directory/],
     [["lss"], 2, /Unknown command 'lss': did you mean 'ls'\?/],
     [["artifact-store"], 2, /needs a subcommand/],
@@ -303,5 +333,130 @@ test("cli: serve answers over a real socket with its token", async () => {
     await denied.body?.cancel();
   } finally {
     child.kill("SIGKILL");
+  }
+});
+
+test("cli: flavor list shows every config field each flavor declares", async () => {
+  const { run } = session();
+  const r = await run("flavor", "list", "--json");
+  assert.equal(r.code, 0, r.err);
+  const rows = JSON.parse(r.out) as { name: string; fields: { name: string }[] }[];
+  const fields = (n: string) => rows.find((x) => x.name === n)!.fields.map((f) => f.name);
+  for (
+    const f of ["path", "region", "endpoint", "accessKeyId", "secretAccessKey", "partSize"]
+  ) assert.ok(fields("s3").includes(f), `s3 lists ${f}: ${fields("s3")}`);
+  assert.ok(fields("s3").includes("retry.maxRetries"));
+  for (const f of ["accountName", "accountKey", "sasToken", "connectionString"]) {
+    assert.ok(fields("azure").includes(f), `azure lists ${f}`);
+  }
+  for (const f of ["credentials", "endpoint", "accessToken"]) {
+    assert.ok(fields("gcp").includes(f), `gcp lists ${f}`);
+  }
+  for (const row of rows) assert.equal(row.fields[0].name, "path", row.name);
+  const table = await run("flavor", "list");
+  assert.match(table.out, /^s3 .*accessKeyId.*partSize/m);
+});
+
+test("cli: describe masks every secret-ish field, showing at most the last 4 characters", async () => {
+  const { run } = session();
+  // Each secret on a flavor that has the field (settings are checked at register).
+  const stores: [string, string, Record<string, string>][] = [
+    ["s3", "s3://bucket/p", {
+      accessKeyId: "AKIAABCDEFGHIJKLMNOP",
+      secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+      sessionToken: "FwoGZXIvYXdzEXAMPLESESSIONTOKENVALUE1234",
+    }],
+    ["azure", "az://container/p", {
+      accountName: "acct",
+      accountKey: "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq",
+    }],
+    ["azure", "az://container/p", {
+      accountName: "acct",
+      sasToken: "sv=2022-11-02&ss=b&sig=abcdefghijklmnopqrstuv",
+    }],
+    ["azure", "az://container/p", {
+      connectionString: "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=c2VjcmV0c2VjcmV0",
+    }],
+    ["azure", "az://container/p", {
+      accountName: "acct",
+      tenantId: "tenant",
+      clientId: "client",
+      clientSecret: "s3cr3t-client-secret-value-42",
+    }],
+    ["azure", "az://container/p", {
+      accountName: "acct",
+      token: "ya29.a0AfH6SMBexampleaccesstoken0001",
+    }],
+    ["gcp", "gs://b/p", {
+      credentials: JSON.stringify({
+        type: "service_account",
+        client_email: "ci@proj.iam.gserviceaccount.com",
+        private_key:
+          "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n",
+      }),
+    }],
+    ["gcp", "gs://b/p", { accessToken: "ya29.a0AfH6SMBexampleaccesstoken0002" }],
+  ];
+  const public_ = ["acct", "tenant", "client"];
+  for (const [i, [flavor, path, secrets]] of stores.entries()) {
+    const name = `sec${i}`;
+    const r = await run(
+      "artifact-store",
+      "register",
+      name,
+      "--flavor",
+      flavor,
+      "--path",
+      path,
+      ...Object.entries(secrets).map(([k, v]) => `--${k}=${v}`),
+      ...(flavor === "s3" ? ["--region=eu-west-1"] : []),
+    );
+    assert.equal(r.code, 0, r.err);
+    const names = Object.keys(secrets).join(" ").toLowerCase();
+    for (const form of [[], ["--json"]]) {
+      const d = await run("artifact-store", "describe", name, ...form);
+      assert.equal(d.code, 0, d.err);
+      for (const [k, v] of Object.entries(secrets)) {
+        if (public_.includes(v)) continue;
+        // No run of 8 characters of the secret appears, except within its last 4.
+        for (let j = 0; j + 8 <= v.length - 4; j++) {
+          const w = v.slice(j, j + 8);
+          if (names.includes(w.toLowerCase())) continue; // a field name, not the secret
+          assert.ok(!d.out.includes(w), `${flavor} ${k} leaks ${w}`);
+        }
+      }
+      if (flavor === "s3") assert.match(d.out, /eu-west-1/);
+    }
+    if (flavor === "s3") {
+      const d = await run("artifact-store", "describe", name);
+      assert.match(d.out, /accessKeyId: \*+MNOP$/m);
+    }
+  }
+});
+
+test("cli: serve with a bad port is one line naming PORT or --port, exit 2", async () => {
+  const { run } = session();
+  for (const bad of ["abc", "99999", "-1", "80.5"]) {
+    const r = await run("serve", `--port=${bad}`);
+    assert.equal(r.code, 2, `--port=${bad}`);
+    assert.match(r.err, /^stowage: --port '.*' is not a port: give a whole number from 0 to 65535/);
+    assert.equal(r.err.split("\n").length, 1);
+  }
+});
+
+test("cli: cp -r reports the real byte total (no race among its workers)", async () => {
+  const { run, home } = session();
+  let total = 0;
+  for (let i = 0; i < 40; i++) {
+    const size = (i * 7919) % 5000 + i;
+    total += size;
+    writeFileSync(`${home}/f${i}.bin`, new Uint8Array(size));
+  }
+  for (let round = 0; round < 3; round++) {
+    const r = await run("cp", "-r", "--json", home, `memory://cli-bytes-${round}/t`);
+    assert.equal(r.code, 0, r.err);
+    const report = JSON.parse(r.out.split("\n").pop()!);
+    assert.equal(report.files, 40);
+    assert.equal(report.bytes, total);
   }
 });

@@ -210,3 +210,20 @@ for (const [rt, file] of Object.entries(SERVERS)) {
     }
   });
 }
+
+test("examples: a bad PORT or store argument is one line and exit 2, no stack trace", async () => {
+  const file = SERVERS[runtimeName()] ?? SERVERS.node;
+  for (
+    const [args, env, want] of [
+      [[], { PORT: "abc" }, /^PORT 'abc' is not a port number: use 0-65535/],
+      [[], { PORT: "70000" }, /^PORT '70000' is not a port number/],
+      [["nope://bucket"], { PORT: "0" }, /^stowage: No flavor serves 'nope:\/\/' paths/],
+    ] as const
+  ) {
+    const r = await runProgram(file, [...args], { STOWAGE_HOME: tmp(), ...env });
+    assert.equal(r.code, 2, r.out);
+    const lines = r.out.trim().split("\n").filter((l) => !/^(Download|Task) /.test(l));
+    assert.equal(lines.length, 1, r.out);
+    assert.match(lines[0], want);
+  }
+});
