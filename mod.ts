@@ -76,10 +76,13 @@ export { LocalArtifactStore, localFlavor, type LocalStoreConfig } from "./flavor
 export { MemoryArtifactStore, memoryFlavor, type MemoryStoreConfig } from "./flavors/memory.ts";
 export { bytesToStream, concatBytes, readAllBytes, readAllText, writeAll } from "./src/streams.ts";
 export {
+  type DeleteFailure,
   type GetResult,
   type ListOptions,
   type ListPage,
+  type ListPageOptions,
   type MultipartUpload,
+  ObjectBackend,
   type ObjectMeta,
   ObjectStore,
   type ObjectStoreConfig,

@@ -22,9 +22,10 @@ export class KvArtifactStore extends ObjectStore {
     const bytes = v.data.slice(range?.start ?? 0, range?.end);
     return Promise.resolve({ body: new Response(bytes).body!, length: bytes.length });
   }
-  protected async *listObjects(prefix: string): AsyncIterable<ListPage> {
+  protected listPage(prefix: string): Promise<ListPage> {
     const keys = [...kv.keys()].filter((k) => k.startsWith(this.#id(prefix))).sort();
-    yield { objects: keys.map((k) => this.#meta(k.slice(this.bucket.length + 1))), prefixes: [] };
+    const objects = keys.map((k) => this.#meta(k.slice(this.bucket.length + 1)));
+    return Promise.resolve({ objects, prefixes: [] }); // one page: no `next` token
   }
   protected putObject = (key: string, data: Uint8Array) =>
     Promise.resolve(void kv.set(this.#id(key), { data: data.slice(), mtime: new Date() }));

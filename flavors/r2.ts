@@ -26,7 +26,6 @@
  * @module
  */
 
-import { mapLimit } from "../src/concurrency.ts";
 import { emptyBody } from "../src/streams.ts";
 import { BUILTINS } from "../src/builtins.ts";
 import { registerBuiltin } from "../src/registry.ts";
@@ -41,9 +40,10 @@ import {
 } from "../src/errors.ts";
 import { closedConfig, type Flavor, parseConfig, type StandardSchemaV1 } from "../src/flavor.ts";
 import {
+  type DeleteFailure,
   type GetResult,
-  type ListOptions,
   type ListPage,
+  type ListPageOptions,
   type MultipartUpload,
   type ObjectMeta,
   ObjectStore,
@@ -331,40 +331,23 @@ export class R2ArtifactStore extends ObjectStore {
     return { body: o.body, length, etag: o.httpEtag ?? `"${o.etag}"` };
   }
 
-  /** Lists keys through the binding's `list()` with cursor paging. */
-  protected override async *listObjects(
-    prefix: string,
-    options: ListOptions,
-  ): AsyncIterable<ListPage> {
-    let cursor: string | undefined;
-    let seen = 0;
-    for (;;) {
-      options.signal?.throwIfAborted();
-      const page = await this.#call(
-        "list",
+  /** One page of the binding's `list()` (cursor paging). */
+  protected override async listPage(prefix: string, options: ListPageOptions): Promise<ListPage> {
+    options.signal?.throwIfAborted();
+    const page = await this.#call("list", prefix, () =>
+      this.#bucket.list({
         prefix,
-        () =>
-          this.#bucket.list({
-            prefix,
-            delimiter: options.delimiter ? "/" : undefined,
-            cursor,
-            limit: Math.min(1000, Math.max(1, options.limit ?? 1000)),
-            include: ["httpMetadata", "customMetadata"],
-          }),
-      );
-      const objects = page.objects.map((o) => this.#meta(o));
-      seen += objects.length + (page.delimitedPrefixes?.length ?? 0);
-      yield { objects, prefixes: page.delimitedPrefixes ?? [] };
-      if (!page.truncated) return;
-      if (options.limit !== undefined && seen >= options.limit) return;
-      if (!page.cursor || page.cursor === cursor) {
-        throw new ArtifactStoreError(
-          `Listing '${prefix}' stopped: R2 said more results follow but gave no new cursor`,
-          { flavor: "r2", path: this.path },
-        );
-      }
-      cursor = page.cursor;
-    }
+        delimiter: options.delimiter ? "/" : undefined,
+        cursor: options.token,
+        limit: options.limit ?? 1000,
+        include: ["httpMetadata", "customMetadata"],
+      }));
+    return {
+      objects: page.objects.map((o) => this.#meta(o)),
+      prefixes: page.delimitedPrefixes ?? [],
+      next: page.truncated ? page.cursor : undefined,
+      truncated: page.truncated,
+    };
   }
 
   /** Writes a whole object with the binding's `put()`. */
@@ -415,59 +398,15 @@ export class R2ArtifactStore extends ObjectStore {
     await this.#call("remove", key, () => this.#bucket.delete(key));
   }
 
-  /** Deletes up to 1,000 keys with one binding `delete()` call. */
-  protected override async deleteObjects(keys: string[]): Promise<void> {
-    if (keys.length === 0) return;
-    await this.#call("remove", keys[0], () => this.#bucket.delete(keys));
+  /** Deletes up to 1,000 keys with one binding `delete()` call (all or an error). */
+  protected override async deleteObjects(keys: string[]): Promise<DeleteFailure[]> {
+    if (keys.length > 0) await this.#call("remove", keys[0], () => this.#bucket.delete(keys));
+    return [];
   }
 
-  /** No server-side copy through a binding: the object streams through, part by part. */
-  protected override async copyObject(
-    src: string,
-    dst: string,
-    options: { ifNoneMatch?: boolean; srcMeta?: ObjectMeta },
-  ): Promise<void> {
-    const meta = options.srcMeta ?? await this.headObject(src);
-    if (!meta) throw this.notFound(this.relOf(src));
-    const put: PutOptions = {
-      ifNoneMatch: options.ifNoneMatch,
-      contentType: meta.contentType,
-      metadata: meta.metadata,
-    };
-    const readPart = async (start: number, end: number) => {
-      const part = await this.getObject(src, { start, end }, {
-        ifMatch: meta.etag,
-      });
-      return new Uint8Array(await new Response(part.body).arrayBuffer());
-    };
-    if (meta.size <= this.partSize) {
-      await this.putObject(dst, await readPart(0, meta.size), put);
-      return;
-    }
-    const up = await this.createMultipartUpload(dst, put);
-    const count = Math.ceil(meta.size / this.partSize);
-    const receipts: string[] = new Array(count);
-    try {
-      await mapLimit(
-        Array.from({ length: count }, (_, i) => i),
-        this.concurrency,
-        async (i) => {
-          const start = i * this.partSize;
-          const data = await readPart(
-            start,
-            Math.min(meta.size, start + this.partSize),
-          );
-          receipts[i] = await up.uploadPart(i + 1, data);
-        },
-      );
-      if (options.ifNoneMatch && await this.headObject(dst)) {
-        throw this.existsError(this.relOf(dst));
-      }
-      await up.complete(receipts);
-    } catch (err) {
-      await up.abort();
-      throw err;
-    }
+  /** The root's first segment names the binding, which `bucket` may also give. */
+  protected override get bucketNoun(): null {
+    return null;
   }
 }
 

@@ -15,16 +15,14 @@
  * @module
  */
 
-import {
-  type ArtifactStoreConfig,
-  BaseArtifactStore,
-  type Capabilities,
-  type CopyOptions,
-  type DirEntries,
-  type ReadOptions,
-  type StatResult,
-  type WriteKind,
-  type WriteOptions,
+import type {
+  Capabilities,
+  CopyOptions,
+  DirEntries,
+  ReadOptions,
+  StatResult,
+  WriteKind,
+  WriteOptions,
 } from "./base.ts";
 import {
   ArtifactStoreError,
@@ -37,124 +35,38 @@ import {
   PermissionDeniedError,
 } from "./errors.ts";
 import { type CompiledGlob, literalPrefix, matchFile, matchGlob } from "./glob.ts";
-import { type BodyPart, resumableBody } from "./http/mod.ts";
+import { resumableBody } from "./http/mod.ts";
 import { compareCodePoints, joinKey } from "./path.ts";
 import { mapLimit } from "./concurrency.ts";
 import { partWriter } from "./part_writer.ts";
-import { concatBytes, emptyBody, readAllBytes } from "./streams.ts";
+import { emptyBody } from "./streams.ts";
+import {
+  type GetResult,
+  ObjectBackend,
+  type ObjectMeta,
+  type PutOptions,
+} from "./object_backend.ts";
 
-/** What a backend knows about one object. */
-export interface ObjectMeta {
-  /** The full object key (with the store's prefix). */
-  key: string;
-  /** Size in bytes. */
-  size: number;
-  /** Last modification time, when known. */
-  mtime: Date | null;
-  /** Entity tag, when known. */
-  etag?: string;
-  /** Content type, when known. */
-  contentType?: string;
-  /** User metadata, when known. */
-  metadata?: Record<string, string>;
-}
-
-/** One page of a listing: objects, and common prefixes when a delimiter was used. */
-export interface ListPage {
-  /** Objects (full keys). */
-  objects: ObjectMeta[];
-  /** Common prefixes (full keys ending in `/`), with a delimiter only. */
-  prefixes: string[];
-}
-
-/** Options of a backend listing. */
-export interface ListOptions {
-  /** Group keys by `/` below the prefix (one directory level). */
-  delimiter?: boolean;
-  /** Stop after about this many keys (a hint: one page is enough). */
-  limit?: number;
-  /** Cancels the listing. */
-  signal?: AbortSignal;
-}
-
-/** Options of a backend put or multipart upload. */
-export interface PutOptions {
-  /** Create only: fail with `FileExistsError` if the key exists. */
-  ifNoneMatch?: boolean;
-  /** Content type. */
-  contentType?: string;
-  /** User metadata. */
-  metadata?: Record<string, string>;
-  /** Cancels the request. */
-  signal?: AbortSignal;
-}
-
-/** A multipart upload in progress (S3 multipart, Azure blocks, GCS resumable). */
-export interface MultipartUpload {
-  /**
-   * Sends part `n` (1-based, in order of the data; parts may be in flight at once
-   * unless `sequential` is set).
-   *
-   * @returns the part's receipt (ETag, block id …) for `complete`
-   */
-  uploadPart(
-    n: number,
-    data: Uint8Array,
-    signal?: AbortSignal,
-  ): Promise<string>;
-  /** Commits the parts (receipts in part order) into the object. */
-  complete(receipts: string[], signal?: AbortSignal): Promise<void>;
-  /** Discards the upload; nothing remains. Must not throw for an upload already gone. */
-  abort(): Promise<void>;
-  /** True when parts must be sent one at a time, in order (GCS resumable sessions). */
-  readonly sequential?: boolean;
-}
-
-/** A ranged read as a backend returns it. */
-export interface GetResult extends BodyPart {
-  /** The object's entity tag, used to resume with `If-Match`. */
-  etag?: string;
-  /**
-   * Wraps the whole download, resumed pieces included (e.g. a checksum of every
-   * byte checked as it passes); `openRead` applies it once, on the first result.
-   */
-  verify?: (body: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array>;
-}
-
-/** Settings every object store takes besides its credentials. */
-export interface ObjectStoreConfig extends ArtifactStoreConfig {
-  /** Part size for streamed uploads, bytes. */
-  partSize?: number;
-  /** Parts in flight at once (default 4). */
-  concurrency?: number;
-}
+export {
+  type DeleteFailure,
+  type GetResult,
+  type ListOptions,
+  type ListPage,
+  type ListPageOptions,
+  type MultipartUpload,
+  ObjectBackend,
+  type ObjectMeta,
+  type ObjectStoreConfig,
+  type PutOptions,
+} from "./object_backend.ts";
 
 /**
- * Base class of the object-store flavors. Subclasses implement the protected
- * `*Object` methods and get every artifact-store operation.
+ * Base class of the object-store flavors. Subclasses fill in the object calls of
+ * {@linkcode ObjectBackend} (`headObject`, `getObject`, `listPage`, `putObject`,
+ * `deleteObject`, and where the service has them multipart uploads, batch deletes
+ * and server-side copies) and get every artifact-store operation.
  */
-export abstract class ObjectStore extends BaseArtifactStore {
-  /** Part size of streamed uploads. */
-  readonly partSize: number;
-  /** Parts in flight at once. */
-  readonly concurrency: number;
-  /** Keys per batch delete request (the backend's limit). */
-  protected deleteBatchSize = 1000;
-  /** Batch delete requests in flight at once. */
-  protected deleteConcurrency = 4;
-
-  /**
-   * Creates the store.
-   *
-   * @param config the root `path`, `partSize` and `concurrency`
-   * @param defaultPartSize the backend's default part size
-   */
-  constructor(config: ObjectStoreConfig, defaultPartSize = 8 * 1024 * 1024) {
-    super(config);
-    this.partSize = config.partSize ?? defaultPartSize;
-    this.concurrency = Math.max(1, config.concurrency ?? 4);
-  }
-
+export abstract class ObjectStore extends ObjectBackend {
   /** Object stores keep no empty directories and rename by copy + delete. */
   override get capabilities(): Capabilities {
     return {
@@ -164,114 +76,6 @@ export abstract class ObjectStore extends BaseArtifactStore {
       presign: false,
       directories: false,
     };
-  }
-
-  // ------------------------------------------------------------ the backend core
-
-  /** The object's metadata, or `null` when no object has this exact key. */
-  protected abstract headObject(
-    key: string,
-    signal?: AbortSignal,
-  ): Promise<ObjectMeta | null>;
-
-  /**
-   * The object's bytes, or `range` of them (`end` exclusive and past `start` — empty
-   * ranges never reach a backend —, may pass the size; a `start` at or past the size
-   * gives an empty body). {@linkcode rangedAnswer} reads a service's answer. Throws `FileNotFoundError`
-   * when missing; `PreconditionFailedError` when `ifMatch` no longer matches.
-   */
-  protected abstract getObject(
-    key: string,
-    range: { start: number; end?: number } | undefined,
-    options: { ifMatch?: string; signal?: AbortSignal },
-  ): Promise<GetResult>;
-
-  /** Lists keys starting with `prefix` (a raw string prefix), page by page. */
-  protected abstract listObjects(
-    prefix: string,
-    options: ListOptions,
-  ): AsyncIterable<ListPage>;
-
-  /** Writes a whole object in one request. */
-  protected abstract putObject(
-    key: string,
-    data: Uint8Array,
-    options: PutOptions,
-  ): Promise<void>;
-
-  /**
-   * Starts a multipart upload. The default gathers the parts and writes them with
-   * one `putObject` on commit (fine for small objects); cloud flavors override it.
-   */
-  protected createMultipartUpload(key: string, options: PutOptions): Promise<MultipartUpload> {
-    const parts: Uint8Array[] = [];
-    return Promise.resolve({
-      sequential: true,
-      uploadPart: (n: number, data: Uint8Array) => {
-        parts[n - 1] = data.slice();
-        return Promise.resolve(String(n));
-      },
-      complete: () => this.putObject(key, concatBytes(parts), options),
-      abort: () => Promise.resolve(void (parts.length = 0)),
-    });
-  }
-
-  /** Deletes one object; a missing key is not an error. */
-  protected abstract deleteObject(key: string): Promise<void>;
-
-  /**
-   * Deletes up to `deleteBatchSize` objects; a missing key is not an error. The
-   * default deletes one by one, eight at a time; cloud flavors use batch calls.
-   */
-  protected deleteObjects(keys: string[]): Promise<void> {
-    return mapLimit(keys, 8, (k) => this.deleteObject(k));
-  }
-
-  /**
-   * Copies an object inside the store. The default reads it and writes it again;
-   * cloud flavors copy server side.
-   */
-  protected async copyObject(
-    src: string,
-    dst: string,
-    options: { ifNoneMatch?: boolean; srcMeta?: ObjectMeta },
-  ): Promise<void> {
-    const { body } = await this.getObject(src, undefined, {});
-    const data = await readAllBytes(body);
-    await this.putObject(dst, data, {
-      ifNoneMatch: options.ifNoneMatch,
-      contentType: options.srcMeta?.contentType,
-      metadata: options.srcMeta?.metadata,
-    });
-  }
-
-  // ------------------------------------------------------------ keys
-
-  /** The key prefix of the root (`""` for a bucket root). */
-  protected get rootPrefix(): string {
-    return this.root.segments.slice(1).join("/");
-  }
-
-  /** The bucket (container) name: the root's first segment. */
-  protected get bucket(): string {
-    return this.root.segments[0] ?? "";
-  }
-
-  /** The object key of a relative key. */
-  protected key(rel: string): string {
-    return joinKey(this.rootPrefix, rel);
-  }
-
-  /** The listing prefix of a directory (`key/`, or `""` for a bucket root). */
-  protected dirPrefix(rel: string): string {
-    const k = this.key(rel);
-    return k === "" ? "" : k + "/";
-  }
-
-  /** The relative key of an object key (inverse of `key`). */
-  protected relOf(key: string): string {
-    const p = this.rootPrefix;
-    return p === "" ? key : key.slice(p.length + 1);
   }
 
   // ------------------------------------------------------------ directories
@@ -300,17 +104,6 @@ export abstract class ObjectStore extends BaseArtifactStore {
       );
     }
     throw this.notFound(rel);
-  }
-
-  /** A `FileNotFoundError` for `rel`. */
-  protected notFound(rel: string): FileNotFoundError {
-    return new FileNotFoundError(
-      `No such file or directory: '${this.uri(rel)}'`,
-      {
-        path: this.uri(rel),
-        flavor: this.flavor,
-      },
-    );
   }
 
   /** Lists one directory as subdirectory and file names, in one call. */
@@ -593,14 +386,6 @@ export abstract class ObjectStore extends BaseArtifactStore {
     }
   }
 
-  /** A `FileExistsError` for a create-only write. */
-  protected existsError(rel: string): FileExistsError {
-    return new FileExistsError(
-      `File '${this.uri(rel)}' already exists: open it with 'w' to overwrite`,
-      { path: this.uri(rel), flavor: this.flavor },
-    );
-  }
-
   // ------------------------------------------------------------ copy, rename, remove
 
   /** Copies an object server side. */
@@ -680,7 +465,7 @@ export abstract class ObjectStore extends BaseArtifactStore {
       this.deleteConcurrency * 4,
       (k) => this.copyObject(k, to + k.slice(from.length), {}),
     );
-    await this.#deleteKeys(keys);
+    await this.deleteKeys(keys);
   }
 
   /** Removes one object. */
@@ -708,7 +493,7 @@ export abstract class ObjectStore extends BaseArtifactStore {
       if (rel === "") return;
       throw this.notFound(rel);
     }
-    await this.#deleteKeys(keys);
+    await this.deleteKeys(keys);
   }
 
   async #allKeys(prefix: string): Promise<string[]> {
@@ -717,17 +502,5 @@ export abstract class ObjectStore extends BaseArtifactStore {
       for (const o of page.objects) keys.push(o.key);
     }
     return keys;
-  }
-
-  async #deleteKeys(keys: string[]): Promise<void> {
-    const batches: string[][] = [];
-    for (let i = 0; i < keys.length; i += this.deleteBatchSize) {
-      batches.push(keys.slice(i, i + this.deleteBatchSize));
-    }
-    await mapLimit(
-      batches,
-      this.deleteConcurrency,
-      (b) => this.deleteObjects(b),
-    );
   }
 }

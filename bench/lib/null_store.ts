@@ -73,8 +73,8 @@ export class NullStore extends ObjectStore {
     };
   }
 
-  protected override async *listObjects(): AsyncIterable<ListPage> {
-    yield { objects: [], prefixes: [] };
+  protected override listPage(): Promise<ListPage> {
+    return Promise.resolve({ objects: [], prefixes: [] });
   }
 
   protected override async putObject(

@@ -16,7 +16,7 @@
 
 import { mapLimit } from "../../src/concurrency.ts";
 import { BUILTINS } from "../../src/builtins.ts";
-import type { Capabilities, PresignOptions, WriteOptions } from "../../src/base.ts";
+import type { Capabilities, WriteOptions } from "../../src/base.ts";
 import {
   ArtifactStoreError,
   ConfigError,
@@ -28,11 +28,12 @@ import {
   NotSupportedError,
 } from "../../src/errors.ts";
 import { type Flavor, parseConfig } from "../../src/flavor.ts";
-import { paginate, sleep } from "../../src/http/mod.ts";
+import { sleep } from "../../src/http/mod.ts";
 import {
+  type DeleteFailure,
   type GetResult,
-  type ListOptions,
   type ListPage,
+  type ListPageOptions,
   type MultipartUpload,
   type ObjectMeta,
   ObjectStore,
@@ -47,7 +48,7 @@ import {
   MAX_BLOCKS,
 } from "./config.ts";
 import { type AzureSettings, resolveAzureSettings } from "./credentials.ts";
-import { FLAVOR } from "./errors.ts";
+import { FLAVOR, mapAzureError } from "./errors.ts";
 
 /** The largest append block Azure accepts in every service version. */
 const APPEND_BLOCK_SIZE = 4 * 1024 * 1024;
@@ -106,6 +107,12 @@ export class AzureArtifactStore extends ObjectStore {
 
   /** Blob Batch takes at most 256 sub-requests. */
   protected override deleteBatchSize = 256;
+  /** List Blobs returns up to 5,000 blobs a page. */
+  protected override maxListPage = 5000;
+  /** A block blob has at most 50,000 blocks. */
+  protected override maxParts = MAX_BLOCKS;
+  /** A service SAS may last up to 365 days. */
+  protected override maxPresignSeconds = 365 * 86_400;
 
   /** The REST client. */
   readonly #client: AzureBlobClient;
@@ -125,12 +132,6 @@ export class AzureArtifactStore extends ObjectStore {
     const valid = parseConfig(azureConfigSchema, config, FLAVOR);
     super(valid, DEFAULT_BLOCK_SIZE);
     const container = this.bucket;
-    if (!container) {
-      throw new ConfigError(
-        `The Azure store path '${valid.path}' names no container: use 'az://container' or 'az://container/prefix'`,
-        { flavor: FLAVOR, path: valid.path },
-      );
-    }
     if (!CONTAINER_RE.test(container)) {
       throw new ConfigError(
         `'${container}' is not a valid Azure container name: use 3 to 63 lower-case letters, digits and single dashes`,
@@ -157,6 +158,11 @@ export class AzureArtifactStore extends ObjectStore {
       fetch: valid.fetch,
       retry: valid.retry,
     });
+  }
+
+  /** The root's first segment names a container. */
+  protected override get bucketNoun(): string {
+    return "container";
   }
 
   /** Azure stores append (append blobs) and enforce create-only writes; presign needs an account key. */
@@ -226,34 +232,26 @@ export class AzureArtifactStore extends ObjectStore {
   }
 
   /**
-   * Lists blobs page by page. A directory marker `d` (`hdi_isfolder=true`) is
-   * reported as the prefix `d/` with a delimiter, else as the object `d/` (with
-   * its metadata), which the shared algorithms treat as a directory.
+   * One List Blobs page. A directory marker `d` (`hdi_isfolder=true`) is reported
+   * as the prefix `d/` with a delimiter, else as the object `d/` (with its
+   * metadata), which the shared algorithms treat as a directory.
    */
-  protected override async *listObjects(
-    prefix: string,
-    options: ListOptions,
-  ): AsyncIterable<ListPage> {
-    const maxResults = options.limit === undefined
-      ? undefined
-      : Math.min(5000, Math.max(1, options.limit));
-    yield* paginate(async (marker) => {
-      const page = await this.#client.listBlobs(prefix, {
-        delimiter: options.delimiter,
-        maxResults,
-        marker,
-        signal: options.signal,
-      });
-      const objects: ObjectMeta[] = [];
-      const prefixes = [...page.prefixes];
-      for (const b of page.blobs) {
-        if (b.isFolder) {
-          if (options.delimiter) prefixes.push(`${b.key}/`);
-          else objects.push({ ...b, key: `${b.key}/` });
-        } else objects.push(b);
-      }
-      return { items: [{ objects, prefixes }], next: page.next };
-    }, `'${this.#client.uri(prefix)}'`);
+  protected override async listPage(prefix: string, options: ListPageOptions): Promise<ListPage> {
+    const page = await this.#client.listBlobs(prefix, {
+      delimiter: options.delimiter,
+      maxResults: options.limit,
+      marker: options.token,
+      signal: options.signal,
+    });
+    const objects: ObjectMeta[] = [];
+    const prefixes = [...page.prefixes];
+    for (const b of page.blobs) {
+      if (b.isFolder) {
+        if (options.delimiter) prefixes.push(`${b.key}/`);
+        else objects.push({ ...b, key: `${b.key}/` });
+      } else objects.push(b);
+    }
+    return { objects, prefixes, next: page.next };
   }
 
   /** Put Blob (a block blob), with `Content-MD5` and `If-None-Match: *` for create-only writes. */
@@ -324,18 +322,18 @@ export class AzureArtifactStore extends ObjectStore {
   }
 
   /**
-   * Deletes up to 256 blobs with one Blob Batch request; sub-requests that failed
-   * for a passing reason are deleted one by one. A service that refuses Blob
-   * Batch (ADLS Gen2 accounts) gets bounded parallel deletes from then on.
+   * Deletes up to 256 blobs with one Blob Batch request and returns those it did
+   * not delete, typed. A service that refuses Blob Batch (ADLS Gen2 accounts) gets
+   * bounded parallel deletes from then on.
    */
-  protected override async deleteObjects(keys: string[]): Promise<void> {
+  protected override async deleteObjects(keys: string[]): Promise<DeleteFailure[]> {
     const plain = keys.filter((k) => !k.endsWith("/"));
     const markers = keys.filter((k) => k.endsWith("/"));
     await mapLimit(markers, 8, (k) => this.deleteObject(k));
-    if (plain.length === 0) return;
+    if (plain.length === 0) return [];
     if (!this.#batch || plain.length === 1) {
       await mapLimit(plain, 16, (k) => this.#client.deleteBlob(k));
-      return;
+      return [];
     }
     let failures;
     try {
@@ -347,13 +345,19 @@ export class AzureArtifactStore extends ObjectStore {
         // No Blob Batch here: delete one by one from now on.
         this.#batch = false;
         await mapLimit(plain, 16, (k) => this.#client.deleteBlob(k));
-        return;
+        return [];
       }
       throw err;
     }
-    // Throttled or failed sub-requests go again one by one (with the client's retries);
-    // a refused one (403, 409) fails the same way there, with its typed error.
-    await mapLimit(failures, 8, (f) => this.#client.deleteBlob(f.key));
+    return failures.map((f) => ({
+      key: f.key,
+      error: mapAzureError({
+        status: f.status,
+        headers: new Headers(),
+        body: "",
+        request: { method: "DELETE", url: "", path: this.#client.uri(f.key), op: "delete" },
+      }, { code: f.code }),
+    }));
   }
 
   /**
@@ -476,20 +480,10 @@ export class AzureArtifactStore extends ObjectStore {
       if (rel === "") return;
       throw this.notFound(rel);
     }
-    const batches = (keys: string[]) => {
-      const out: string[][] = [];
-      for (let i = 0; i < keys.length; i += this.deleteBatchSize) {
-        out.push(keys.slice(i, i + this.deleteBatchSize));
-      }
-      return out;
-    };
-    await mapLimit(batches(files), this.deleteConcurrency, (b) => this.deleteObjects(b));
+    await this.deleteKeys(files);
     const depth = (k: string) => k.split("/").length;
     const levels = [...new Set(markers.map(depth))].sort((a, b) => b - a);
-    for (const level of levels) {
-      const keys = markers.filter((k) => depth(k) === level);
-      await mapLimit(batches(keys), this.deleteConcurrency, (b) => this.deleteObjects(b));
-    }
+    for (const level of levels) await this.deleteKeys(markers.filter((k) => depth(k) === level));
     if (own && own.isFolder) await this.#client.deleteBlob(this.key(rel));
   }
 
@@ -597,8 +591,11 @@ export class AzureArtifactStore extends ObjectStore {
    * `PUT` → `cw`, `DELETE` → `d`). A presigned `PUT` must send
    * `x-ms-blob-type: BlockBlob`. Needs an account key (SharedKey credentials).
    *
-   * @param path the file
-   * @param options `method` (default GET) and `expiresIn` (seconds, default 3600, at most 365 days)
+   * `presign` checks the arguments first.
+   *
+   * @param rel the file, relative to the root
+   * @param method GET, PUT, HEAD or DELETE
+   * @param expiresIn seconds, at most 365 days
    * @returns the URL
    *
    * @example
@@ -609,38 +606,22 @@ export class AzureArtifactStore extends ObjectStore {
    * console.assert(url.startsWith("https://acct.blob.core.windows.net/data/report.pdf?sv="));
    * ```
    */
-  override async presign(path: string, options: PresignOptions = {}): Promise<string> {
-    const rel = this.resolve(path);
-    if (rel === "") {
-      throw new InvalidPathError(`Cannot presign the store root '${this.path}': name a file`, {
-        path,
-        flavor: FLAVOR,
-      });
-    }
+  protected override async signUrl(
+    rel: string,
+    method: string,
+    expiresIn: number,
+  ): Promise<string> {
     const auth = this.settings.auth;
     if (auth.kind !== "sharedKey") {
       throw new NotSupportedError(
         `Cannot presign '${this.uri(rel)}': presigned URLs need the account key (SharedKey), ` +
           `and this store uses ${this.settings.source}`,
-        { path, flavor: FLAVOR },
+        { path: this.uri(rel), flavor: FLAVOR },
       );
     }
-    const method = options.method ?? "GET";
-    const permissions =
-      ({ GET: "r", HEAD: "r", PUT: "cw", DELETE: "d" } as Record<string, string>)[method];
-    if (!permissions) {
-      throw new InvalidArgumentError(`Cannot presign '${method}': use GET, PUT, HEAD or DELETE`, {
-        path,
-        flavor: FLAVOR,
-      });
-    }
-    const expiresIn = options.expiresIn ?? 3600;
-    if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > 365 * 86_400) {
-      throw new InvalidArgumentError(
-        `Cannot presign for ${expiresIn} seconds: use a whole number from 1 to 31536000 (365 days)`,
-        { path, flavor: FLAVOR },
-      );
-    }
+    const permissions = ({ GET: "r", HEAD: "r", PUT: "cw", DELETE: "d" } as Record<string, string>)[
+      method
+    ];
     const key = this.key(rel);
     const sas = await generateBlobSas({
       accountName: auth.accountName,

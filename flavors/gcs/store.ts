@@ -27,21 +27,14 @@
 
 import { mapLimit } from "../../src/concurrency.ts";
 import { BUILTINS } from "../../src/builtins.ts";
-import type { Capabilities, CopyOptions, PresignOptions, WriteOptions } from "../../src/base.ts";
-import {
-  ConfigError,
-  FileExistsError,
-  InvalidArgumentError,
-  InvalidPathError,
-  NotSupportedError,
-  PreconditionFailedError,
-} from "../../src/errors.ts";
+import type { Capabilities, CopyOptions, WriteOptions } from "../../src/base.ts";
+import { FileExistsError, NotSupportedError, PreconditionFailedError } from "../../src/errors.ts";
 import { type Flavor, parseConfig } from "../../src/flavor.ts";
-import { paginate } from "../../src/http/mod.ts";
 import {
+  type DeleteFailure,
   type GetResult,
-  type ListOptions,
   type ListPage,
+  type ListPageOptions,
   type MultipartUpload,
   type ObjectMeta,
   ObjectStore,
@@ -100,12 +93,6 @@ export class GcsArtifactStore extends ObjectStore {
   constructor(config: GcsStoreConfig) {
     const valid = validate(config);
     super(valid, DEFAULT_PART_SIZE);
-    if (!this.bucket) {
-      throw new ConfigError(
-        `The GCS store path '${valid.path}' names no bucket: use 'gs://bucket' or 'gs://bucket/prefix'`,
-        { flavor: FLAVOR, path: valid.path },
-      );
-    }
     this.deleteConcurrency = valid.concurrency ?? 4;
     this.#auth = resolveGcsAuth(valid, { fetch: valid.fetch, retry: valid.retry });
     this.#client = new GcsClient({
@@ -153,26 +140,15 @@ export class GcsArtifactStore extends ObjectStore {
     });
   }
 
-  /** objects.list with prefix, delimiter and page tokens; prefixes de-duplicated across pages. */
-  protected override async *listObjects(
-    prefix: string,
-    options: ListOptions,
-  ): AsyncIterable<ListPage> {
-    const maxResults = options.limit === undefined
-      ? undefined
-      : Math.min(1000, Math.max(1, options.limit));
-    // Some servers (the firebase emulator) repeat the prefixes on every page.
-    const seen = new Set<string>();
-    yield* paginate(async (token) => {
-      const page = await this.#client.list(prefix, {
-        delimiter: options.delimiter,
-        maxResults,
-        pageToken: token,
-        signal: options.signal,
-      });
-      const prefixes = page.prefixes.filter((p) => !seen.has(p) && seen.add(p));
-      return { items: [{ objects: page.objects, prefixes }], next: page.next };
-    }, `'${this.#client.uri(prefix)}'`);
+  /** One objects.list page (prefix, delimiter, page token). */
+  protected override async listPage(prefix: string, options: ListPageOptions): Promise<ListPage> {
+    const page = await this.#client.list(prefix, {
+      delimiter: options.delimiter,
+      maxResults: options.limit,
+      pageToken: options.token,
+      signal: options.signal,
+    });
+    return { objects: page.objects, prefixes: page.prefixes, next: page.next };
   }
 
   /** A multipart upload (metadata + media), `ifGenerationMatch=0` when create-only. */
@@ -207,34 +183,27 @@ export class GcsArtifactStore extends ObjectStore {
     return this.#client.delete(key);
   }
 
-  /** The JSON batch endpoint (100 deletes a request), else one by one, 8 at a time. */
-  protected override async deleteObjects(keys: string[]): Promise<void> {
-    if (keys.length === 0) return;
-    if (this.#client.batchSupported) {
-      const results = await this.#client.deleteBatch(keys);
-      if (results) {
-        const ok = (s: number) => (s >= 200 && s < 300) || s === 404;
-        const again = results.filter((r) => !ok(r.status) && (r.status === 429 || r.status >= 500));
-        const failed = results.find((r) => !ok(r.status) && !again.includes(r));
-        if (failed) {
-          throw mapGcsError({
-            status: failed.status,
-            headers: new Headers(),
-            body: failed.body,
-            request: {
-              method: "DELETE",
-              url: "",
-              path: this.#client.uri(failed.key),
-              op: "delete",
-            },
-          });
-        }
-        // Sub-requests the service could not do now: one by one, with retries.
-        await mapLimit(again.map((r) => r.key), 8, (k) => this.#client.delete(k));
-        return;
-      }
+  /**
+   * The JSON batch endpoint (100 deletes a request), else one by one, 8 at a time;
+   * each key it did not delete, with its typed error (a missing one is deleted).
+   */
+  protected override async deleteObjects(keys: string[]): Promise<DeleteFailure[]> {
+    if (keys.length === 0) return [];
+    const results = this.#client.batchSupported ? await this.#client.deleteBatch(keys) : null;
+    if (!results) {
+      await mapLimit(keys, 8, (k) => this.#client.delete(k));
+      return [];
     }
-    await mapLimit(keys, 8, (k) => this.#client.delete(k));
+    const ok = (s: number) => (s >= 200 && s < 300) || s === 404;
+    return results.filter((r) => !ok(r.status)).map((r) => ({
+      key: r.key,
+      error: mapGcsError({
+        status: r.status,
+        headers: new Headers(),
+        body: r.body,
+        request: { method: "DELETE", url: "", path: this.#client.uri(r.key), op: "delete" },
+      }),
+    }));
   }
 
   /** objects.rewrite, looping on `rewriteToken`; `ifGenerationMatch=0` when create-only. */
@@ -360,11 +329,13 @@ export class GcsArtifactStore extends ObjectStore {
 
   /**
    * A V4 signed URL (`GOOG4-RSA-SHA256`) that grants `method` on one object for
-   * `expiresIn` seconds without credentials. Needs a service-account key
-   * (`credentials`, `keyFilename` or `GOOGLE_APPLICATION_CREDENTIALS`).
+   * `expiresIn` seconds without credentials; `presign` checks the arguments first.
+   * Needs a service-account key (`credentials`, `keyFilename` or
+   * `GOOGLE_APPLICATION_CREDENTIALS`).
    *
-   * @param path the file
-   * @param options `method` (default GET) and `expiresIn` (seconds, default 3600, at most 7 days)
+   * @param rel the file, relative to the root
+   * @param method GET, PUT, HEAD or DELETE
+   * @param expiresIn seconds, at most 7 days
    * @returns the URL
    *
    * @example
@@ -374,28 +345,11 @@ export class GcsArtifactStore extends ObjectStore {
    * const url = await store.presign("gs://bucket/report.pdf", { expiresIn: 600 });
    * ```
    */
-  override async presign(path: string, options: PresignOptions = {}): Promise<string> {
-    const rel = this.resolve(path);
-    if (rel === "") {
-      throw new InvalidPathError(`Cannot presign the store root '${this.path}': name a file`, {
-        path,
-        flavor: FLAVOR,
-      });
-    }
-    const method = options.method ?? "GET";
-    if (!["GET", "PUT", "HEAD", "DELETE"].includes(method)) {
-      throw new InvalidArgumentError(`Cannot presign '${method}': use GET, PUT, HEAD or DELETE`, {
-        path,
-        flavor: FLAVOR,
-      });
-    }
-    const expiresIn = options.expiresIn ?? 3600;
-    if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > 604_800) {
-      throw new InvalidArgumentError(
-        `Cannot presign for ${expiresIn} seconds: use a whole number from 1 to 604800 (7 days)`,
-        { path, flavor: FLAVOR },
-      );
-    }
+  protected override async signUrl(
+    rel: string,
+    method: string,
+    expiresIn: number,
+  ): Promise<string> {
     const signing = await this.#auth.signingKey();
     if (!signing) {
       throw new NotSupportedError(

@@ -15,19 +15,14 @@
 
 import { mapLimit } from "../../src/concurrency.ts";
 import { BUILTINS } from "../../src/builtins.ts";
-import type { Capabilities, PresignOptions } from "../../src/base.ts";
-import {
-  ArtifactStoreError,
-  ConfigError,
-  InvalidArgumentError,
-  InvalidPathError,
-} from "../../src/errors.ts";
+import type { Capabilities } from "../../src/base.ts";
+import { ArtifactStoreError, InvalidArgumentError } from "../../src/errors.ts";
 import { type Flavor, parseConfig } from "../../src/flavor.ts";
-import { Backoff, paginate, sleep } from "../../src/http/mod.ts";
 import {
+  type DeleteFailure,
   type GetResult,
-  type ListOptions,
   type ListPage,
+  type ListPageOptions,
   type MultipartUpload,
   type ObjectMeta,
   ObjectStore,
@@ -78,7 +73,7 @@ export class S3ArtifactStore extends ObjectStore {
   /** Objects bigger than this are copied with UploadPartCopy (CopyObject's limit: 5 GiB). */
   protected multipartCopyThreshold: number = 5 * GiB;
   /** Part size of multipart copies (grown to stay within 10,000 parts). */
-  protected copyPartSize: number = GiB / 2;
+  protected copyPartBytes: number = GiB / 2;
 
   readonly #client: S3Client;
   /** Region, endpoint and credentials, resolved when the store is created. */
@@ -95,12 +90,6 @@ export class S3ArtifactStore extends ObjectStore {
   constructor(config: S3StoreConfig) {
     const valid = validate(config);
     super(valid, DEFAULT_PART_SIZE);
-    if (!this.bucket) {
-      throw new ConfigError(
-        `The S3 store path '${valid.path}' names no bucket: use 's3://bucket' or 's3://bucket/prefix'`,
-        { flavor: FLAVOR, path: valid.path },
-      );
-    }
     this.settings = resolveS3Settings(valid, { fetch: valid.fetch });
     // Failures surface on the first request; keep them from being unhandled now.
     this.settings.catch(() => {});
@@ -138,27 +127,20 @@ export class S3ArtifactStore extends ObjectStore {
     return this.#client.getObject(key, range, options);
   }
 
-  /** ListObjectsV2 page by page, following continuation tokens. */
-  protected override async *listObjects(
-    prefix: string,
-    options: ListOptions,
-  ): AsyncIterable<ListPage> {
-    const maxKeys = options.limit === undefined
-      ? undefined
-      : Math.min(1000, Math.max(1, options.limit));
-    yield* paginate(async (token) => {
-      const page = await this.#client.listObjectsV2(prefix, {
-        delimiter: options.delimiter,
-        maxKeys,
-        token,
-        signal: options.signal,
-      });
-      return {
-        items: [{ objects: page.objects, prefixes: page.prefixes }],
-        next: page.next,
-        truncated: page.truncated,
-      };
-    }, `'${this.#client.uri(prefix)}'`);
+  /** One ListObjectsV2 page. */
+  protected override async listPage(prefix: string, options: ListPageOptions): Promise<ListPage> {
+    const page = await this.#client.listObjectsV2(prefix, {
+      delimiter: options.delimiter,
+      maxKeys: options.limit,
+      token: options.token,
+      signal: options.signal,
+    });
+    return {
+      objects: page.objects,
+      prefixes: page.prefixes,
+      next: page.next,
+      truncated: page.truncated,
+    };
   }
 
   /** PutObject with Content-MD5 (and `If-None-Match: *` for create-only). */
@@ -193,6 +175,9 @@ export class S3ArtifactStore extends ObjectStore {
         }
         return client.uploadPart(key, uploadId, n, data, signal);
       },
+      copyPart(n, src, range, ifMatch) {
+        return client.uploadPartCopy(key, uploadId, n, src, range, ifMatch);
+      },
       complete(receipts, signal) {
         return client.completeMultipartUpload(key, uploadId, receipts, {
           ifNoneMatch: options.ifNoneMatch,
@@ -210,41 +195,22 @@ export class S3ArtifactStore extends ObjectStore {
     return this.#client.deleteObject(key);
   }
 
-  /**
-   * DeleteObjects for up to 1,000 keys; per-key failures that a retry may cure
-   * are retried, others are thrown as one typed error naming a failed key.
-   */
-  protected override async deleteObjects(keys: string[]): Promise<void> {
+  /** DeleteObjects for up to 1,000 keys; each key it did not delete, with its typed error. */
+  protected override async deleteObjects(keys: string[]): Promise<DeleteFailure[]> {
     // Keys XML cannot carry (control characters) go one by one.
-    const odd = keys.filter((k) => !xmlSafe(k));
-    let batch = odd.length ? keys.filter((k) => xmlSafe(k)) : keys;
-    await mapLimit(odd, 4, (k) => this.#client.deleteObject(k));
-    const backoff = new Backoff(this.#client.http.options.retry, 3);
-    while (batch.length > 0) {
-      const failures = await this.#client.deleteObjects(batch);
-      if (failures.length === 0) return;
-      const retry = failures.filter((f) =>
-        f.code === "InternalError" || f.code === "SlowDown" ||
-        f.code === "ServiceUnavailable"
-      );
-      const wait = retry.length < failures.length ? undefined : backoff.next();
-      if (wait === undefined) {
-        const f = failures.find((x) => !retry.includes(x)) ?? failures[0];
-        throw mapS3Error({
-          status: f.code === "AccessDenied" ? 403 : 500,
-          headers: new Headers(),
-          body: "",
-          request: {
-            method: "POST",
-            url: "",
-            path: this.#client.uri(f.key),
-            op: `delete ${failures.length} of ${batch.length} keys, among them`,
-          },
-        }, { code: f.code, message: f.message });
-      }
-      await sleep(wait);
-      batch = retry.map((f) => f.key);
-    }
+    await mapLimit(keys.filter((k) => !xmlSafe(k)), 4, (k) => this.#client.deleteObject(k));
+    const batch = keys.filter((k) => xmlSafe(k));
+    if (batch.length === 0) return [];
+    const failures = await this.#client.deleteObjects(batch);
+    return failures.map((f) => ({
+      key: f.key,
+      error: mapS3Error({
+        status: f.code === "AccessDenied" ? 403 : 500,
+        headers: new Headers(),
+        body: "",
+        request: { method: "POST", url: "", path: this.#client.uri(f.key), op: "delete" },
+      }, { code: f.code, message: f.message }),
+    }));
   }
 
   /** CopyObject, or UploadPartCopy in parts past `multipartCopyThreshold` (5 GiB). */
@@ -255,7 +221,7 @@ export class S3ArtifactStore extends ObjectStore {
   ): Promise<void> {
     const meta = options.srcMeta;
     if (meta && meta.size > this.multipartCopyThreshold) {
-      return await this.multipartCopy(src, dst, meta, options.ifNoneMatch);
+      return await this.copyInParts(src, dst, meta, options);
     }
     try {
       await this.#client.copyObject(src, dst, {
@@ -266,72 +232,31 @@ export class S3ArtifactStore extends ObjectStore {
       if (!meta && err instanceof ArtifactStoreError && err.status === 400) {
         const m = await this.#client.headObject(src);
         if (m && m.size > this.multipartCopyThreshold) {
-          return await this.multipartCopy(src, dst, m, options.ifNoneMatch);
+          return await this.copyInParts(src, dst, m, options);
         }
       }
       throw err;
     }
   }
 
-  /**
-   * Copies an object part by part with UploadPartCopy (objects past 5 GiB), up to
-   * `concurrency` parts at once, each pinned to the source's ETag; aborted on error.
-   *
-   * @param src the source key
-   * @param dst the destination key
-   * @param meta the source's metadata (size, ETag, content type, metadata)
-   * @param ifNoneMatch create only
-   */
-  protected async multipartCopy(
-    src: string,
-    dst: string,
-    meta: ObjectMeta,
-    ifNoneMatch?: boolean,
-  ): Promise<void> {
-    const size = meta.size;
-    const partSize = Math.min(
+  /** Parts of a copy in parts: at least `copyPartSize`, at most 10,000 of them, each ≤ 5 GiB. */
+  protected override copyPartSize(size: number): number {
+    return Math.min(
       MAX_PART_SIZE,
-      Math.max(MIN_PART_SIZE, this.copyPartSize, Math.ceil(size / MAX_PARTS)),
+      Math.max(MIN_PART_SIZE, this.copyPartBytes, Math.ceil(size / MAX_PARTS)),
     );
-    const count = Math.max(1, Math.ceil(size / partSize));
-    const uploadId = await this.#client.createMultipartUpload(dst, {
-      contentType: meta.contentType,
-      metadata: meta.metadata,
-    });
-    try {
-      const etags: string[] = new Array(count);
-      const parts = Array.from({ length: count }, (_, i) => i);
-      await mapLimit(parts, this.concurrency, async (i) => {
-        etags[i] = await this.#client.uploadPartCopy(
-          dst,
-          uploadId,
-          i + 1,
-          src,
-          { start: i * partSize, end: Math.min(size, (i + 1) * partSize) },
-          meta.etag,
-        );
-      });
-      if (ifNoneMatch && await this.#client.headObject(dst)) {
-        throw this.existsError(this.relOf(dst));
-      }
-      await this.#client.completeMultipartUpload(dst, uploadId, etags, {
-        ifNoneMatch,
-      });
-    } catch (err) {
-      await this.#client.abortMultipartUpload(dst, uploadId).catch(() => {});
-      throw err;
-    }
   }
 
   // ------------------------------------------------------------ presign
 
   /**
-   * A URL that grants `method` on one object for `expiresIn` seconds without
-   * credentials (SigV4 query signing). With temporary credentials the URL stops
-   * working when they expire.
+   * Signs a URL (SigV4 query signing) that grants `method` on one object for
+   * `expiresIn` seconds without credentials; `presign` checks the arguments first.
+   * With temporary credentials the URL stops working when they expire.
    *
-   * @param path the file
-   * @param options `method` (default GET) and `expiresIn` (seconds, default 3600, at most 7 days)
+   * @param rel the file, relative to the root
+   * @param method GET, PUT, HEAD or DELETE
+   * @param expiresIn seconds, at most 7 days
    * @returns the URL
    *
    * @example
@@ -347,34 +272,8 @@ export class S3ArtifactStore extends ObjectStore {
    * console.assert(url.startsWith("https://bucket.s3.eu-west-1.amazonaws.com/report.pdf?"));
    * ```
    */
-  override async presign(
-    path: string,
-    options: PresignOptions = {},
-  ): Promise<string> {
-    const rel = this.resolve(path);
-    if (rel === "") {
-      throw new InvalidPathError(
-        `Cannot presign the store root '${this.path}': name a file`,
-        { path, flavor: FLAVOR },
-      );
-    }
-    const method = options.method ?? "GET";
-    if (!["GET", "PUT", "HEAD", "DELETE"].includes(method)) {
-      throw new InvalidArgumentError(
-        `Cannot presign '${method}': use GET, PUT, HEAD or DELETE`,
-        { path, flavor: FLAVOR },
-      );
-    }
-    const expiresIn = options.expiresIn ?? 3600;
-    if (
-      !Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > 604_800
-    ) {
-      throw new InvalidArgumentError(
-        `Cannot presign for ${expiresIn} seconds: use a whole number from 1 to 604800 (7 days)`,
-        { path, flavor: FLAVOR },
-      );
-    }
-    return await this.#client.presign(this.key(rel), method, expiresIn);
+  protected override signUrl(rel: string, method: string, expiresIn: number): Promise<string> {
+    return this.#client.presign(this.key(rel), method, expiresIn);
   }
 }
 

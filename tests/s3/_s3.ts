@@ -91,7 +91,7 @@ export class TestS3Store extends S3ArtifactStore {
   /** Makes copies past `threshold` bytes multipart, in parts of `partSize`. */
   setMultipartCopy(threshold: number, partSize: number): void {
     this.multipartCopyThreshold = threshold;
-    this.copyPartSize = partSize;
+    this.copyPartBytes = partSize;
   }
 }
 

@@ -1,0 +1,476 @@
+/**
+ * {@linkcode ObjectBackend}: the object calls an object-store flavor fills in (head,
+ * ranged get, one listing page, put, multipart upload, delete, batch delete,
+ * server-side copy, URL signing) and what runs over them once for every flavor:
+ * pagination (a repeated token or a cut listing is an error, prefixes repeated
+ * across pages are dropped), the batch-delete failure policy, copy in parts, the
+ * presign checks and the bucket check. {@linkcode ObjectStore} builds the file
+ * system on top.
+ *
+ * @module
+ */
+
+import { type ArtifactStoreConfig, BaseArtifactStore, type PresignOptions } from "./base.ts";
+import {
+  type ArtifactStoreError,
+  ConfigError,
+  FileExistsError,
+  FileNotFoundError,
+  InvalidArgumentError,
+  InvalidPathError,
+} from "./errors.ts";
+import { type BodyPart, paginate } from "./http/mod.ts";
+import { joinKey } from "./path.ts";
+import { mapLimit } from "./concurrency.ts";
+import { concatBytes, readAllBytes } from "./streams.ts";
+
+/** What a backend knows about one object. */
+export interface ObjectMeta {
+  /** The full object key (with the store's prefix). */
+  key: string;
+  /** Size in bytes. */
+  size: number;
+  /** Last modification time, when known. */
+  mtime: Date | null;
+  /** Entity tag, when known. */
+  etag?: string;
+  /** Content type, when known. */
+  contentType?: string;
+  /** User metadata, when known. */
+  metadata?: Record<string, string>;
+}
+
+/** One page of a listing: objects, and common prefixes when a delimiter was used. */
+export interface ListPage {
+  /** Objects (full keys). */
+  objects: ObjectMeta[];
+  /** Common prefixes (full keys ending in `/`), with a delimiter only. */
+  prefixes: string[];
+  /** The token of the next page; absent on the last page. */
+  next?: string;
+  /** The service says more pages follow (then `next` must be given). */
+  truncated?: boolean;
+}
+
+/** Options of a backend listing. */
+export interface ListOptions {
+  /** Group keys by `/` below the prefix (one directory level). */
+  delimiter?: boolean;
+  /** Stop after about this many keys (a hint: one page is enough). */
+  limit?: number;
+  /** Cancels the listing. */
+  signal?: AbortSignal;
+}
+
+/** Options of one backend listing request ({@linkcode ObjectBackend.listPage}). */
+export interface ListPageOptions {
+  /** Group keys by `/` below the prefix (one directory level). */
+  delimiter?: boolean;
+  /** At most this many keys on the page (absent: the service's default). */
+  limit?: number;
+  /** The token the previous page gave (absent for the first page). */
+  token?: string;
+  /** Cancels the request. */
+  signal?: AbortSignal;
+}
+
+/** A key a batch delete did not delete, with the typed error it met. */
+export interface DeleteFailure {
+  /** The full key. */
+  key: string;
+  /** What the service said, typed; `retryable` ones are deleted again one by one. */
+  error: ArtifactStoreError;
+}
+
+/** Options of a backend put or multipart upload. */
+export interface PutOptions {
+  /** Create only: fail with `FileExistsError` if the key exists. */
+  ifNoneMatch?: boolean;
+  /** Content type. */
+  contentType?: string;
+  /** User metadata. */
+  metadata?: Record<string, string>;
+  /** Cancels the request. */
+  signal?: AbortSignal;
+}
+
+/** A multipart upload in progress (S3 multipart, Azure blocks, GCS resumable). */
+export interface MultipartUpload {
+  /**
+   * Sends part `n` (1-based, in order of the data; parts may be in flight at once
+   * unless `sequential` is set).
+   *
+   * @returns the part's receipt (ETag, block id …) for `complete`
+   */
+  uploadPart(
+    n: number,
+    data: Uint8Array,
+    signal?: AbortSignal,
+  ): Promise<string>;
+  /** Commits the parts (receipts in part order) into the object. */
+  complete(receipts: string[], signal?: AbortSignal): Promise<void>;
+  /** Discards the upload; nothing remains. Must not throw for an upload already gone. */
+  abort(): Promise<void>;
+  /** True when parts must be sent one at a time, in order (GCS resumable sessions). */
+  readonly sequential?: boolean;
+  /**
+   * Copies part `n` from a byte range of another object server side (S3's
+   * UploadPartCopy), pinned to the source's entity tag when given. Without it, a
+   * copy in parts reads each range and sends it with `uploadPart`.
+   *
+   * @returns the part's receipt for `complete`
+   */
+  copyPart?(
+    n: number,
+    src: string,
+    range: { start: number; end: number },
+    ifMatch?: string,
+  ): Promise<string>;
+}
+
+/** A ranged read as a backend returns it. */
+export interface GetResult extends BodyPart {
+  /** The object's entity tag, used to resume with `If-Match`. */
+  etag?: string;
+  /**
+   * Wraps the whole download, resumed pieces included (e.g. a checksum of every
+   * byte checked as it passes); `openRead` applies it once, on the first result.
+   */
+  verify?: (body: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array>;
+}
+
+/** Settings every object store takes besides its credentials. */
+export interface ObjectStoreConfig extends ArtifactStoreConfig {
+  /** Part size for streamed uploads, bytes. */
+  partSize?: number;
+  /** Parts in flight at once (default 4). */
+  concurrency?: number;
+}
+
+/**
+ * The object calls of a backend and the algorithms the base runs over them. Extend
+ * {@linkcode ObjectStore} (which adds the file system), not this class.
+ */
+export abstract class ObjectBackend extends BaseArtifactStore {
+  /** Part size of streamed uploads. */
+  readonly partSize: number;
+  /** Parts in flight at once. */
+  readonly concurrency: number;
+  /** Keys per batch delete request (the backend's limit). */
+  protected deleteBatchSize = 1000;
+  /** Batch delete requests in flight at once. */
+  protected deleteConcurrency = 4;
+  /** Most keys one listing request may ask for (the backend's limit). */
+  protected maxListPage = 1000;
+  /** Most parts in one multipart upload (the backend's limit). */
+  protected maxParts = 10_000;
+  /** Longest lifetime of a presigned URL, seconds (the backend's limit). */
+  protected maxPresignSeconds = 604_800;
+
+  /**
+   * Creates the store; a root without a bucket (container) is a `ConfigError`
+   * where {@linkcode bucketNoun} says the backend needs one.
+   *
+   * @param config the root `path`, `partSize` and `concurrency`
+   * @param defaultPartSize the backend's default part size
+   */
+  constructor(config: ObjectStoreConfig, defaultPartSize = 8 * 1024 * 1024) {
+    super(config);
+    this.partSize = config.partSize ?? defaultPartSize;
+    this.concurrency = Math.max(1, config.concurrency ?? 4);
+    const noun = this.bucketNoun;
+    if (noun && !this.bucket) {
+      const base = `${this.root.scheme}://${noun}`;
+      throw new ConfigError(
+        `The ${this.flavor} store path '${config.path}' names no ${noun}: use '${base}' or '${base}/prefix'`,
+        { flavor: this.flavor, path: config.path },
+      );
+    }
+  }
+
+  /**
+   * What the root's first segment names (`"bucket"`, `"container"`), which a root
+   * must have; `null` when the backend needs none.
+   */
+  protected get bucketNoun(): string | null {
+    return "bucket";
+  }
+
+  // ------------------------------------------------------------ the calls a flavor fills in
+
+  /** The object's metadata, or `null` when no object has this exact key. */
+  protected abstract headObject(
+    key: string,
+    signal?: AbortSignal,
+  ): Promise<ObjectMeta | null>;
+
+  /**
+   * The object's bytes, or `range` of them (`end` exclusive and past `start` — empty
+   * ranges never reach a backend —, may pass the size; a `start` at or past the size
+   * gives an empty body). `rangedAnswer` (src/http/ranged.ts) reads a service's answer. Throws `FileNotFoundError`
+   * when missing; `PreconditionFailedError` when `ifMatch` no longer matches.
+   */
+  protected abstract getObject(
+    key: string,
+    range: { start: number; end?: number } | undefined,
+    options: { ifMatch?: string; signal?: AbortSignal },
+  ): Promise<GetResult>;
+
+  /**
+   * One page of the keys starting with `prefix` (a raw string prefix), with the
+   * token of the next; {@linkcode listObjects} walks the pages.
+   */
+  protected abstract listPage(prefix: string, options: ListPageOptions): Promise<ListPage>;
+
+  /** Writes a whole object in one request. */
+  protected abstract putObject(
+    key: string,
+    data: Uint8Array,
+    options: PutOptions,
+  ): Promise<void>;
+
+  /**
+   * Starts a multipart upload. The default gathers the parts and writes them with
+   * one `putObject` on commit (fine for small objects); cloud flavors override it.
+   */
+  protected createMultipartUpload(key: string, options: PutOptions): Promise<MultipartUpload> {
+    const parts: Uint8Array[] = [];
+    return Promise.resolve({
+      sequential: true,
+      uploadPart: (n: number, data: Uint8Array) => {
+        parts[n - 1] = data.slice();
+        return Promise.resolve(String(n));
+      },
+      complete: () => this.putObject(key, concatBytes(parts), options),
+      abort: () => Promise.resolve(void (parts.length = 0)),
+    });
+  }
+
+  /** Deletes one object; a missing key is not an error. */
+  protected abstract deleteObject(key: string): Promise<void>;
+
+  /**
+   * Deletes up to `deleteBatchSize` objects and returns the keys it could not
+   * delete (a missing key is not a failure); {@linkcode deleteKeys} applies the one
+   * failure policy. The default deletes one by one, eight at a time; cloud flavors
+   * use batch calls.
+   */
+  protected async deleteObjects(keys: string[]): Promise<DeleteFailure[]> {
+    await mapLimit(keys, 8, (k) => this.deleteObject(k));
+    return [];
+  }
+
+  /**
+   * Copies an object inside the store. The default streams it through: one read
+   * and one put up to a part, else {@linkcode copyInParts}; cloud flavors copy
+   * server side.
+   */
+  protected async copyObject(
+    src: string,
+    dst: string,
+    options: { ifNoneMatch?: boolean; srcMeta?: ObjectMeta },
+  ): Promise<void> {
+    const meta = options.srcMeta ?? await this.headObject(src);
+    if (!meta) throw this.notFound(this.relOf(src));
+    if (meta.size > this.partSize) return await this.copyInParts(src, dst, meta, options);
+    const { body } = await this.getObject(src, undefined, { ifMatch: meta.etag });
+    await this.putObject(dst, await readAllBytes(body), {
+      ifNoneMatch: options.ifNoneMatch,
+      contentType: meta.contentType,
+      metadata: meta.metadata,
+    });
+  }
+
+  /**
+   * A presigned URL for the file `rel` (checked: not the root, a known method, a
+   * lifetime within `maxPresignSeconds`). The default: `NotSupportedError`.
+   */
+  protected signUrl(rel: string, method: string, expiresIn: number): Promise<string> {
+    void method, expiresIn;
+    return super.presign(this.uri(rel));
+  }
+
+  // ------------------------------------------------------------ keys
+
+  /** The key prefix of the root (`""` for a bucket root). */
+  protected get rootPrefix(): string {
+    return this.root.segments.slice(1).join("/");
+  }
+
+  /** The bucket (container) name: the root's first segment. */
+  protected get bucket(): string {
+    return this.root.segments[0] ?? "";
+  }
+
+  /** The object key of a relative key. */
+  protected key(rel: string): string {
+    return joinKey(this.rootPrefix, rel);
+  }
+
+  /** The listing prefix of a directory (`key/`, or `""` for a bucket root). */
+  protected dirPrefix(rel: string): string {
+    const k = this.key(rel);
+    return k === "" ? "" : k + "/";
+  }
+
+  /** The relative key of an object key (inverse of `key`). */
+  protected relOf(key: string): string {
+    const p = this.rootPrefix;
+    return p === "" ? key : key.slice(p.length + 1);
+  }
+
+  /** A `FileNotFoundError` for `rel`. */
+  protected notFound(rel: string): FileNotFoundError {
+    return new FileNotFoundError(`No such file or directory: '${this.uri(rel)}'`, {
+      path: this.uri(rel),
+      flavor: this.flavor,
+    });
+  }
+
+  /** A `FileExistsError` for a create-only write. */
+  protected existsError(rel: string): FileExistsError {
+    return new FileExistsError(
+      `File '${this.uri(rel)}' already exists: open it with 'w' to overwrite`,
+      { path: this.uri(rel), flavor: this.flavor },
+    );
+  }
+
+  // ------------------------------------------------------------ what the base runs
+
+  /**
+   * Lists keys starting with `prefix`, page by page ({@linkcode listPage}): a
+   * repeated token or a page cut short without one is an error, a common prefix
+   * repeated on a later page (the firebase emulator) is dropped, and with a
+   * `limit` the listing stops once that many entries arrived.
+   */
+  protected async *listObjects(prefix: string, options: ListOptions = {}): AsyncIterable<ListPage> {
+    const limit = options.limit === undefined
+      ? undefined
+      : Math.min(this.maxListPage, Math.max(1, options.limit));
+    const seen = new Set<string>();
+    let count = 0;
+    const pages = paginate(async (token) => {
+      options.signal?.throwIfAborted();
+      const page = await this.listPage(prefix, {
+        delimiter: options.delimiter,
+        limit,
+        token,
+        signal: options.signal,
+      });
+      return { items: [page], next: page.next, truncated: page.truncated };
+    }, `'${this.root.scheme}://${this.bucket}/${prefix}'`);
+    for await (const page of pages) {
+      const prefixes = page.prefixes.filter((p) => !seen.has(p) && seen.add(p));
+      yield { objects: page.objects, prefixes };
+      count += page.objects.length + prefixes.length;
+      if (options.limit !== undefined && count >= options.limit) return;
+    }
+  }
+
+  /**
+   * Deletes keys in batches of `deleteBatchSize`, `deleteConcurrency` batches at
+   * once. The one failure policy: a key that failed for a passing reason
+   * (`retryable`) is deleted again on its own (with the client's retries); any
+   * other failure is thrown, typed.
+   */
+  protected async deleteKeys(keys: string[]): Promise<void> {
+    const batches: string[][] = [];
+    for (let i = 0; i < keys.length; i += this.deleteBatchSize) {
+      batches.push(keys.slice(i, i + this.deleteBatchSize));
+    }
+    const failures: DeleteFailure[] = [];
+    await mapLimit(batches, this.deleteConcurrency, async (b) => {
+      failures.push(...await this.deleteObjects(b));
+    });
+    const fatal = failures.find((f) => !f.error.retryable);
+    if (fatal) throw fatal.error;
+    await mapLimit(failures, 8, (f) => this.deleteObject(f.key));
+  }
+
+  /** The part size of a copy in parts of `size` bytes (at most `maxParts` parts). */
+  protected copyPartSize(size: number): number {
+    return Math.max(this.partSize, Math.ceil(size / this.maxParts));
+  }
+
+  /**
+   * Copies an object part by part into a multipart upload, `concurrency` parts at
+   * once, each pinned to the source's entity tag: server side where the upload
+   * has `copyPart`, else each range read and sent. Create-only copies check the
+   * destination before the commit; on error the upload is aborted.
+   *
+   * @param src the source key
+   * @param dst the destination key
+   * @param meta the source's metadata (size, entity tag, content type, metadata)
+   * @param options `ifNoneMatch`: create only
+   */
+  protected async copyInParts(
+    src: string,
+    dst: string,
+    meta: ObjectMeta,
+    options: { ifNoneMatch?: boolean },
+  ): Promise<void> {
+    const partSize = this.copyPartSize(meta.size);
+    const count = Math.max(1, Math.ceil(meta.size / partSize));
+    const up = await this.createMultipartUpload(dst, {
+      ifNoneMatch: options.ifNoneMatch,
+      contentType: meta.contentType,
+      metadata: meta.metadata,
+    });
+    const receipts: string[] = new Array(count);
+    try {
+      const parts = Array.from({ length: count }, (_, i) => i);
+      await mapLimit(parts, up.sequential ? 1 : this.concurrency, async (i) => {
+        const range = { start: i * partSize, end: Math.min(meta.size, (i + 1) * partSize) };
+        if (up.copyPart) {
+          receipts[i] = await up.copyPart(i + 1, src, range, meta.etag);
+          return;
+        }
+        const { body } = await this.getObject(src, range, { ifMatch: meta.etag });
+        receipts[i] = await up.uploadPart(i + 1, await readAllBytes(body));
+      });
+      if (options.ifNoneMatch && await this.headObject(dst)) {
+        throw this.existsError(this.relOf(dst));
+      }
+      await up.complete(receipts);
+    } catch (err) {
+      await up.abort().catch(() => {});
+      throw err;
+    }
+  }
+
+  /**
+   * A URL that grants `method` on one object for `expiresIn` seconds without
+   * credentials, where the store can sign (see `capabilities.presign`).
+   *
+   * @param path the file
+   * @param options `method` (default GET) and `expiresIn` (seconds, default 3600)
+   * @returns the URL
+   */
+  override async presign(path: string, options: PresignOptions = {}): Promise<string> {
+    const rel = this.resolve(path);
+    if (rel === "") {
+      throw new InvalidPathError(`Cannot presign the store root '${this.path}': name a file`, {
+        path,
+        flavor: this.flavor,
+      });
+    }
+    const method = options.method ?? "GET";
+    if (!["GET", "PUT", "HEAD", "DELETE"].includes(method)) {
+      throw new InvalidArgumentError(`Cannot presign '${method}': use GET, PUT, HEAD or DELETE`, {
+        path,
+        flavor: this.flavor,
+      });
+    }
+    const expiresIn = options.expiresIn ?? 3600;
+    const max = this.maxPresignSeconds;
+    if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > max) {
+      throw new InvalidArgumentError(
+        `Cannot presign for ${expiresIn} seconds: use a whole number from 1 to ${max} (${
+          max / 86_400
+        } days)`,
+        { path, flavor: this.flavor },
+      );
+    }
+    return await this.signUrl(rel, method, expiresIn);
+  }
+}
