@@ -18,17 +18,15 @@ import { mapLimit } from "../../src/concurrency.ts";
 import { BUILTINS } from "../../src/builtins.ts";
 import type { Capabilities, WriteOptions } from "../../src/base.ts";
 import {
-  ArtifactStoreError,
+  type ArtifactStoreError,
   ConfigError,
   FileNotFoundError,
-  InvalidArgumentError,
   InvalidPathError,
   IsADirectoryError,
   NotADirectoryError,
   NotSupportedError,
 } from "../../src/errors.ts";
 import { type Flavor, parseConfig } from "../../src/flavor.ts";
-import { sleep } from "../../src/http/mod.ts";
 import {
   type DeleteFailure,
   type GetResult,
@@ -40,6 +38,9 @@ import {
   type PutOptions,
 } from "../../src/object_store.ts";
 import { generateBlobSas } from "./auth.ts";
+import { appendWriter } from "./append.ts";
+import { blockUpload } from "./blocks.ts";
+import { copyBlob } from "./copy.ts";
 import { AzureBlobClient } from "./client.ts";
 import {
   azureConfigSchema,
@@ -51,7 +52,6 @@ import { type AzureSettings, resolveAzureSettings } from "./credentials.ts";
 import { FLAVOR, mapAzureError } from "./errors.ts";
 
 /** The largest append block Azure accepts in every service version. */
-const APPEND_BLOCK_SIZE = 4 * 1024 * 1024;
 
 const SCHEME_RE = /^(az|abfs):\/\//i;
 
@@ -268,48 +268,7 @@ export class AzureArtifactStore extends ObjectStore {
     key: string,
     options: PutOptions,
   ): Promise<MultipartUpload> {
-    const client = this.#client;
-    const partSize = this.partSize;
-    // Block ids: equal length for every block of the blob, unique to this upload.
-    const nonce = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
-    const blockId = (n: number) => btoa(`stowage-${nonce}-${String(n).padStart(6, "0")}`);
-    let replacing: Promise<void> | undefined;
-    const putBlock = async (id: string, data: Uint8Array, signal?: AbortSignal) => {
-      try {
-        await client.putBlock(key, id, data, signal);
-      } catch (err) {
-        // Blocks cannot be staged on an append (or page) blob: it goes first.
-        if (!(err instanceof InvalidArgumentError && /InvalidBlobType/.test(err.message))) {
-          throw err;
-        }
-        replacing ??= (async () => {
-          const p = await client.getProperties(key, signal);
-          if (p && p.blobType !== "BlockBlob") await client.deleteBlob(key);
-        })();
-        await replacing;
-        await client.putBlock(key, id, data, signal);
-      }
-    };
-    return Promise.resolve({
-      uploadPart: async (n: number, data: Uint8Array, signal?: AbortSignal) => {
-        if (n > MAX_BLOCKS) {
-          throw new InvalidArgumentError(
-            `Cannot write '${
-              client.uri(key)
-            }': it passes ${MAX_BLOCKS} blocks of ${partSize} bytes; ` +
-              "raise 'partSize' for blobs this big",
-            { path: client.uri(key), flavor: FLAVOR },
-          );
-        }
-        const id = blockId(n);
-        await putBlock(id, data, signal);
-        return id;
-      },
-      complete: (ids: string[], signal?: AbortSignal) =>
-        client.putBlockList(key, ids, { ...options, signal }),
-      // Staged blocks that are never committed stay invisible and expire after a week.
-      abort: () => Promise.resolve(),
-    });
+    return Promise.resolve(blockUpload(this.#client, key, options, this.partSize));
   }
 
   /** Deletes a blob; a key ending in `/` also removes the directory marker it stands for. */
@@ -369,63 +328,7 @@ export class AzureArtifactStore extends ObjectStore {
     dst: string,
     options: { ifNoneMatch?: boolean; srcMeta?: ObjectMeta },
   ): Promise<void> {
-    if (src.endsWith("/") && dst.endsWith("/") && !(await this.#client.getProperties(src))) {
-      // A directory marker moves as a marker.
-      const marker = await this.#client.getProperties(src.slice(0, -1));
-      if (marker?.isFolder) {
-        await this.#client.putBlob(dst.slice(0, -1), new Uint8Array(0), {
-          contentType: marker.contentType,
-          metadata: marker.metadata,
-        });
-        return;
-      }
-    }
-    let started;
-    try {
-      started = await this.#client.copyBlob(src, dst, { ifNoneMatch: options.ifNoneMatch });
-    } catch (err) {
-      // A retried create-only copy whose first attempt went through finds its own result.
-      if (err instanceof ArtifactStoreError && err.code === "AlreadyExists") {
-        const now = await this.#client.getProperties(dst);
-        const source = this.#client.url(src);
-        if (now?.copySource?.split("?")[0] === source && now.copyStatus === "success") return;
-      }
-      throw err;
-    }
-    if (started.status === "success") return;
-    await this.#waitForCopy(dst, started.copyId);
-  }
-
-  async #waitForCopy(dst: string, copyId: string | undefined): Promise<void> {
-    const deadline = Date.now() + 60 * 60_000;
-    let delay = 100;
-    for (;;) {
-      await sleep(delay);
-      delay = Math.min(2000, delay * 1.5);
-      const p = await this.#client.getProperties(dst);
-      if (!p) throw this.notFound(this.relOf(dst));
-      if (copyId && p.copyId && p.copyId !== copyId) {
-        throw new ArtifactStoreError(
-          `Copy to '${this.#client.uri(dst)}' was replaced by another copy (id '${p.copyId}')`,
-          { path: this.#client.uri(dst), flavor: FLAVOR },
-        );
-      }
-      if (p.copyStatus === "success" || p.copyStatus === undefined) return;
-      if (p.copyStatus === "failed" || p.copyStatus === "aborted") {
-        throw new ArtifactStoreError(
-          `Copy to '${this.#client.uri(dst)}' ${p.copyStatus}${
-            p.copyStatusDescription ? `: ${p.copyStatusDescription}` : ""
-          }; try again`,
-          { path: this.#client.uri(dst), flavor: FLAVOR, retryable: true },
-        );
-      }
-      if (Date.now() > deadline) {
-        throw new ArtifactStoreError(
-          `Copy to '${this.#client.uri(dst)}' is still pending after an hour (copy id '${copyId}')`,
-          { path: this.#client.uri(dst), flavor: FLAVOR, retryable: true },
-        );
-      }
-    }
+    await copyBlob(this.#client, src, dst, options.ifNoneMatch);
   }
 
   // ------------------------------------------------------------ directory markers
@@ -511,76 +414,7 @@ export class AzureArtifactStore extends ObjectStore {
         flavor: FLAVOR,
       });
     }
-    const notAppendable = (type: string | undefined) =>
-      new NotSupportedError(
-        `Cannot append to '${uri}': it is a ${type ?? "block blob"} (written with 'w' or 'x'), ` +
-          "and Azure appends only to append blobs; write it in 'a' mode from the start, or rewrite it with 'w'",
-        { path: uri, flavor: FLAVOR },
-      );
-    if (props && props.blobType !== "AppendBlob") throw notAppendable(props.blobType);
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    const signal = options.signal;
-    return new WritableStream<Uint8Array>({
-      write(chunk) {
-        signal?.throwIfAborted();
-        chunks.push(chunk.slice());
-        total += chunk.length;
-        options.onProgress?.(total);
-      },
-      async close() {
-        signal?.throwIfAborted();
-        let now = await client.getProperties(key, signal);
-        if (!now) {
-          await client.putBlob(key, new Uint8Array(0), {
-            blobType: "AppendBlob",
-            ifNoneMatch: true,
-            contentType: options.contentType,
-            metadata: options.metadata,
-            signal,
-          }).catch((err) => {
-            // Someone else created it meanwhile: append to theirs.
-            if ((err as ArtifactStoreError).code !== "AlreadyExists") throw err;
-          });
-          now = await client.getProperties(key, signal);
-          if (!now) {
-            throw new FileNotFoundError(`Append blob '${uri}' vanished while appending`, {
-              path: uri,
-              flavor: FLAVOR,
-            });
-          }
-        }
-        if (now.blobType !== "AppendBlob") throw notAppendable(now.blobType);
-        let position = now.size;
-        let appended = 0;
-        for (const block of appendBlocks(chunks, total)) {
-          for (let attempt = 0;; attempt++) {
-            signal?.throwIfAborted();
-            const r = await client.appendBlock(key, block, position, signal);
-            if (r === "appended") break;
-            const size = (await client.getProperties(key, signal))?.size;
-            // A retried request whose first attempt went through finds the blob grown by this block.
-            if (size === position + block.length) break;
-            if (appended === 0 && size !== undefined && attempt < 5) {
-              // Another writer appended before our first block: append after theirs.
-              position = size;
-              continue;
-            }
-            throw new ArtifactStoreError(
-              `Append to '${uri}' interrupted by another writer after ${appended} of ${total} bytes: ` +
-                "appends from several writers to one blob interleave between 4 MiB blocks",
-              { path: uri, flavor: FLAVOR },
-            );
-          }
-          position += block.length;
-          appended += block.length;
-        }
-        chunks.length = 0;
-      },
-      abort() {
-        chunks.length = 0;
-      },
-    });
+    return appendWriter(client, key, uri, props, options);
   }
 
   // ------------------------------------------------------------ presign
@@ -632,31 +466,6 @@ export class AzureArtifactStore extends ObjectStore {
       expiresOn: new Date(Date.now() + expiresIn * 1000),
     });
     return `${this.#client.url(key)}?${sas}`;
-  }
-}
-
-/** Cuts the buffered chunks into append blocks of at most 4 MiB without copying them all at once. */
-function* appendBlocks(chunks: Uint8Array[], total: number): Generator<Uint8Array> {
-  let ci = 0;
-  let off = 0;
-  let left = total;
-  while (left > 0) {
-    const block = new Uint8Array(Math.min(APPEND_BLOCK_SIZE, left));
-    let filled = 0;
-    while (filled < block.length) {
-      const c = chunks[ci];
-      const take = Math.min(c.length - off, block.length - filled);
-      block.set(c.subarray(off, off + take), filled);
-      filled += take;
-      off += take;
-      if (off === c.length) {
-        chunks[ci] = new Uint8Array(0); // release it
-        ci++;
-        off = 0;
-      }
-    }
-    left -= block.length;
-    yield block;
   }
 }
 
