@@ -19,7 +19,12 @@
 
 import { getEnv } from "../../src/_runtime.ts";
 import { type ArtifactStoreError, AuthenticationError, ConfigError } from "../../src/errors.ts";
-import { type ErrorResponse, HttpClient, type RetryOptions } from "../../src/http/mod.ts";
+import {
+  type ErrorResponse,
+  HttpClient,
+  type RetryOptions,
+  TokenCache as SharedTokenCache,
+} from "../../src/http/mod.ts";
 import type {
   AccessToken,
   AzureStoreConfig,
@@ -386,7 +391,8 @@ export function resolveAzureSettings(
  * Caches one access token: fetched on first use, shared by concurrent callers,
  * refreshed when it comes near its expiry (5 minutes before, or at half its
  * lifetime for short-lived tokens). A failed refresh keeps using the old token
- * while it is still valid.
+ * while it is still valid. The shared {@linkcode SharedTokenCache} with the
+ * Azure token shape.
  *
  * @example
  * ```ts
@@ -396,12 +402,9 @@ export function resolveAzureSettings(
  * console.assert((await cache.get()) === "t1" && (await cache.get()) === "t1");
  * ```
  */
-export class TokenCache {
+export class TokenCache extends SharedTokenCache<string> {
   /** Where the tokens come from, for messages. */
   readonly source: string;
-  #fetch: () => Promise<AccessToken>;
-  #current?: { token: string; expires: number; refreshAt: number };
-  #pending?: Promise<string>;
 
   /**
    * Creates an empty cache.
@@ -410,39 +413,11 @@ export class TokenCache {
    * @param source where the tokens come from, for messages
    */
   constructor(fetchToken: () => Promise<AccessToken>, source: string) {
-    this.#fetch = fetchToken;
+    super(async () => {
+      const t = await fetchToken();
+      return { value: t.token, expiresAt: t.expiresOnTimestamp };
+    }, { staleFallbackMs: 10_000 });
     this.source = source;
-  }
-
-  /**
-   * A current token.
-   *
-   * @returns the bearer token
-   */
-  get(): Promise<string> {
-    const now = Date.now();
-    const c = this.#current;
-    if (c && now < c.refreshAt) return Promise.resolve(c.token);
-    this.#pending ??= this.#refresh().finally(() => (this.#pending = undefined));
-    if (c && now < c.expires - 10_000) {
-      // Still valid: a failed refresh falls back to it.
-      return this.#pending.catch(() => c.token);
-    }
-    return this.#pending;
-  }
-
-  /** Forgets the cached token (the service said it expired or was revoked). */
-  invalidate(): void {
-    this.#current = undefined;
-  }
-
-  async #refresh(): Promise<string> {
-    const obtained = Date.now();
-    const t = await this.#fetch();
-    const expires = t.expiresOnTimestamp;
-    const margin = Math.min(5 * 60_000, Math.max(0, (expires - obtained) / 2));
-    this.#current = { token: t.token, expires, refreshAt: expires - margin };
-    return t.token;
   }
 }
 

@@ -41,6 +41,7 @@ import {
   type ErrorResponse,
   HttpClient,
   type RetryOptions,
+  TokenCache,
 } from "../../src/http/mod.ts";
 import type {
   AccessTokenProvider,
@@ -258,39 +259,15 @@ interface TokenResponse {
   expiresIn: number;
 }
 
-/** A token cache with early refresh and one refresh in flight at a time. */
-class TokenCache {
-  #token: string | undefined;
-  #expiresAt = 0;
-  #lifetime = 0;
-  #pending: Promise<string> | undefined;
-  readonly #fetch: (signal?: AbortSignal) => Promise<TokenResponse>;
-  readonly #now: () => number;
-
-  constructor(fetchToken: (signal?: AbortSignal) => Promise<TokenResponse>, now: () => number) {
-    this.#fetch = fetchToken;
-    this.#now = now;
-  }
-
-  get(signal?: AbortSignal): Promise<string> {
-    const margin = Math.min(300_000, this.#lifetime / 2);
-    if (this.#token !== undefined && this.#now() < this.#expiresAt - margin) {
-      return Promise.resolve(this.#token);
-    }
-    this.#pending ??= this.#fetch(signal).then((r) => {
-      this.#token = r.token;
-      this.#lifetime = Math.max(0, r.expiresIn * 1000);
-      this.#expiresAt = this.#now() + r.expiresIn * 1000;
-      return r.token;
-    }).finally(() => {
-      this.#pending = undefined;
-    });
-    return this.#pending;
-  }
-
-  invalidate(): void {
-    this.#token = undefined;
-  }
+/** The shared token cache over a token source (five minutes early, or at half the lifetime; no stale fallback). */
+function tokenCache(
+  fetchToken: (signal?: AbortSignal) => Promise<TokenResponse>,
+  now: () => number,
+): TokenCache<string> {
+  return new TokenCache(async (signal) => {
+    const r = await fetchToken(signal);
+    return { value: r.token, expiresAt: now() + r.expiresIn * 1000 };
+  }, { now });
 }
 
 async function readTokenJson(res: Response, what: string): Promise<TokenResponse> {
@@ -458,7 +435,7 @@ export function resolveGcsAuth(
     let key: Promise<GcsCredentials> | undefined;
     const getKey = () => (key ??= load());
     let source$: ((signal?: AbortSignal) => Promise<TokenResponse>) | undefined;
-    const cache = new TokenCache(async (signal) => {
+    const cache = tokenCache(async (signal) => {
       source$ ??= keyTokenSource(await getKey(), scope, http, now);
       return await source$(signal);
     }, now);
@@ -572,7 +549,7 @@ export function resolveGcsAuth(
       }
       return null;
     })();
-  const cache = new TokenCache(async (signal) => {
+  const cache = tokenCache(async (signal) => {
     const fromFile = await decide();
     return fromFile ? await fromFile(signal) : await fromMetadata(signal);
   }, now);

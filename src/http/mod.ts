@@ -1,7 +1,8 @@
 /**
  * The HTTP tier every cloud flavor shares, written once: the client with retries
  * ({@linkcode HttpClient}), backoff and sleep, the status → error preamble,
- * pagination, URL encoding and resumable ranged downloads.
+ * pagination, URL encoding, resumable ranged downloads and the token cache
+ * ({@linkcode TokenCache}).
  *
  * @module
  */
@@ -12,3 +13,4 @@ export * from "./errors.ts";
 export * from "./paginate.ts";
 export * from "./ranged.ts";
 export * from "./encoding.ts";
+export * from "./token_cache.ts";

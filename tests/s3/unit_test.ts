@@ -18,11 +18,9 @@ import {
 } from "../../mod.ts";
 import { escapeXml, parseXml, xmlSafe } from "../../src/xml.ts";
 import { mapS3Error, parseS3ErrorBody } from "../../flavors/s3/errors.ts";
-import {
-  parseIni,
-  refreshingCredentials,
-  resolveS3Settings,
-} from "../../flavors/s3/credentials.ts";
+import { resolveS3Settings } from "../../flavors/s3/credentials.ts";
+import { parseIni } from "../../flavors/s3/profile.ts";
+import { refreshingCredentials } from "../../flavors/s3/providers.ts";
 import { encodeKey } from "../../flavors/s3/client.ts";
 import { S3ArtifactStore, s3Flavor } from "../../flavors/s3/mod.ts";
 
