@@ -18,9 +18,9 @@ import {
   limitSection,
   listingSection,
   localSection,
-  sizeSection,
   smallSection,
 } from "./render/tables.ts";
+import { sizeSection } from "./render/size.ts";
 
 /** Everything one run produced. */
 export interface BenchReport {

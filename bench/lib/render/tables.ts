@@ -219,54 +219,6 @@ export function coldSection(ix: Index): string {
   return rows.length ? "\n" + table(head, rows) : "";
 }
 
-/** Section 6: minified and gzipped bundle sizes, against the SDK. */
-export function sizeSection(ix: Index): string {
-  const rows: string[][] = [];
-  for (
-    const s of ix.where({ section: "size", client: "stowage", op: "minified" })
-  ) {
-    const sg = ix.find({
-      section: "size",
-      client: "stowage",
-      op: "gzipped",
-      backend: s.backend,
-    });
-    const k = ix.find({
-      section: "size",
-      client: "sdk",
-      op: "minified",
-      backend: s.backend,
-    });
-    const kg = ix.find({
-      section: "size",
-      client: "sdk",
-      op: "gzipped",
-      backend: s.backend,
-    });
-    rows.push([
-      `\`${s.backend}\``,
-      num(s.value.median, "bytes"),
-      sg ? num(sg.value.median, "bytes") : "–",
-      k ? `${k.mode} (${k.note})` : "–",
-      k ? num(k.value.median, "bytes") : "–",
-      kg ? num(kg.value.median, "bytes") : "–",
-      ratioCell(sg && kg ? advantage(sg, kg) : undefined),
-    ]);
-  }
-  return rows.length
-    ? "\n" +
-      table([
-        "subpath",
-        "Stowage min",
-        "Stowage gzip",
-        "SDK",
-        "SDK min",
-        "SDK gzip",
-        "SDK gzip ÷ Stowage gzip",
-      ], rows)
-    : "";
-}
-
 /** Section 7: the local flavor against the runtime's file API. */
 export function localSection(ix: Index): string {
   const rows: string[][] = [];
