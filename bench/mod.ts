@@ -14,6 +14,7 @@
  *   every section on every runtime); default the quick tier.
  * - `--only=small,large,…`: run only these sections (small, large, listing,
  *   limit, coldstart, size, local).
+ *   `--only=size` needs no emulators and takes seconds.
  * - `--runtimes=deno,node,bun`: the runtimes of the per-runtime sections.
  * - `--backends=s3-fauxqs,s3-ceph,azure,gcs`: the backends measured.
  * - `--runs=N`: repetitions (default 3 quick, 5 full).

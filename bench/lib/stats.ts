@@ -42,6 +42,10 @@ export interface Measurement {
   rssBaseMiB?: Summary;
   /** Anything a reader must know about this row. */
   note?: string;
+  /** The most the value may be, in its unit (a bundle-size target). */
+  budget?: number;
+  /** The biggest inputs of a bundle: bytes each contributes to the minified output. */
+  parts?: { path: string; bytes: number }[];
 }
 
 /** Something a section could not measure, and why. */

@@ -1,6 +1,7 @@
 /**
- * What the cold-start and size sections load: each Stowage subpath and each
- * SDK, as a tiny ES module that imports it and constructs a store (client).
+ * What the cold-start section loads (and the size section, for the SDKs):
+ * each Stowage subpath and each SDK, as a tiny ES module that imports it and
+ * constructs a store (client).
  *
  * @module
  */

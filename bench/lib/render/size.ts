@@ -1,0 +1,139 @@
+/**
+ * Section 6 of the benchmark page, bundle size: each Stowage entry's minified and
+ * gzipped size beside its target and the SDK's, and the inputs that weigh most.
+ *
+ * @module
+ */
+
+import type { Measurement } from "../stats.ts";
+import type { Index } from "./compare.ts";
+import { advantage, num, ratioCell, table } from "./format.ts";
+
+/**
+ * Section 6: minified and gzipped bundle sizes, against the targets and the SDK.
+ *
+ * @param ix the run's measurements
+ * @returns the section's Markdown
+ */
+export function sizeSection(ix: Index): string {
+  const mine = ix.where({ section: "size", client: "stowage", op: "gzipped" });
+  // Results from before the targets (one bare entry per subpath) keep their old table.
+  return mine.some((m) => m.budget !== undefined) ? entryTable(ix) + partsList(ix) : sizeTable(ix);
+}
+
+/** Within the target, or by how much it is over. */
+function budgetCell(m: Measurement | undefined): string {
+  if (!m || m.budget === undefined) return "–";
+  const d = m.budget - m.value.median;
+  return d >= 0 ? `within (${num(d, "bytes")} to spare)` : `**over by ${num(-d, "bytes")}**`;
+}
+
+/** One row per entry; the SDK of a subpath beside its first entry. */
+function entryTable(ix: Index): string {
+  const rows: string[][] = [];
+  const paired = new Set<string>();
+  for (
+    const s of ix.where({ section: "size", client: "stowage", op: "minified" })
+  ) {
+    const q = { section: "size", backend: s.backend };
+    const sg = ix.find({
+      ...q,
+      client: "stowage",
+      op: "gzipped",
+      mode: s.mode,
+    });
+    const first = !paired.has(s.backend);
+    paired.add(s.backend);
+    const k = first ? ix.find({ ...q, client: "sdk", op: "minified" }) : undefined;
+    const kg = k ? ix.find({ ...q, client: "sdk", op: "gzipped", mode: k.mode }) : undefined;
+    rows.push([
+      `\`${s.backend}\``,
+      s.note ?? s.mode ?? "",
+      num(s.value.median, "bytes"),
+      sg ? num(sg.value.median, "bytes") : "–",
+      sg?.budget !== undefined ? num(sg.budget, "bytes") : "–",
+      budgetCell(sg),
+      k ? `${k.mode} (${k.note})` : "–",
+      k ? num(k.value.median, "bytes") : "–",
+      kg ? num(kg.value.median, "bytes") : "–",
+      ratioCell(sg && kg ? advantage(sg, kg) : undefined),
+    ]);
+  }
+  return rows.length
+    ? "\n" +
+      table([
+        "subpath",
+        "entry",
+        "Stowage min",
+        "Stowage gzip",
+        "target gzip",
+        "vs target",
+        "SDK",
+        "SDK min",
+        "SDK gzip",
+        "SDK gzip ÷ Stowage gzip",
+      ], rows)
+    : "";
+}
+
+/** The biggest inputs of each Stowage bundle, from esbuild's metafile. */
+function partsList(ix: Index): string {
+  const lines = ix.where({ section: "size", client: "stowage", op: "minified" })
+    .filter((m) => m.parts?.length)
+    .map((m) =>
+      `- \`${m.backend}\` (${m.mode}, ${num(m.value.median, "bytes")}): ` +
+      m.parts!.map((p) => `\`${p.path}\` ${num(p.bytes, "bytes")}`).join(", ")
+    );
+  return lines.length
+    ? "\nThe inputs that weigh most in each bundle (bytes each contributes to the minified " +
+      "output, from esbuild's metafile):\n\n" + lines.join("\n") + "\n"
+    : "";
+}
+
+/** The table of results from before the size targets: one row per subpath. */
+function sizeTable(ix: Index): string {
+  const rows: string[][] = [];
+  for (
+    const s of ix.where({ section: "size", client: "stowage", op: "minified" })
+  ) {
+    const sg = ix.find({
+      section: "size",
+      client: "stowage",
+      op: "gzipped",
+      backend: s.backend,
+    });
+    const k = ix.find({
+      section: "size",
+      client: "sdk",
+      op: "minified",
+      backend: s.backend,
+    });
+    const kg = ix.find({
+      section: "size",
+      client: "sdk",
+      op: "gzipped",
+      backend: s.backend,
+    });
+    rows.push([
+      `\`${s.backend}\``,
+      num(s.value.median, "bytes"),
+      sg ? num(sg.value.median, "bytes") : "–",
+      k ? `${k.mode} (${k.note})` : "–",
+      k ? num(k.value.median, "bytes") : "–",
+      kg ? num(kg.value.median, "bytes") : "–",
+      ratioCell(sg && kg ? advantage(sg, kg) : undefined),
+    ]);
+  }
+  return rows.length
+    ? "\n" +
+      table([
+        "subpath",
+        "Stowage min",
+        "Stowage gzip",
+        "SDK",
+        "SDK min",
+        "SDK gzip",
+        "SDK gzip ÷ Stowage gzip",
+      ], rows)
+    : "";
+}
