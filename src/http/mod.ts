@@ -1,12 +1,13 @@
 /**
  * The HTTP tier every cloud flavor shares, written once: the client with retries
  * ({@linkcode HttpClient}), backoff and sleep, the status → error preamble,
- * pagination, URL encoding and resumable ranged downloads.
+ * pagination, URL encoding, resumable ranged downloads and `multipart/mixed` batches.
  *
  * @module
  */
 
 export * from "./backoff.ts";
+export * from "./batch.ts";
 export * from "./client.ts";
 export * from "./errors.ts";
 export * from "./paginate.ts";
