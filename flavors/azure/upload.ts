@@ -59,6 +59,8 @@ export function writeHeaders(o: BlobWriteOptions): Record<string, string> {
  * went through.
  *
  * https://learn.microsoft.com/rest/api/storageservices/put-blob
+ *
+ * @param client the client (HTTP, URLs, checksums)
  */
 export async function putBlob(
   client: AzureBlobClient,
@@ -98,6 +100,8 @@ export async function putBlob(
  * Stages one block of a block blob (invisible until the block list commits it).
  *
  * https://learn.microsoft.com/rest/api/storageservices/put-block
+ *
+ * @param client the client (HTTP, URLs, checksums)
  */
 export async function putBlock(
   client: AzureBlobClient,
@@ -125,6 +129,8 @@ export async function putBlock(
  * through.
  *
  * https://learn.microsoft.com/rest/api/storageservices/put-block-list
+ *
+ * @param client the client (HTTP, URLs, checksums)
  */
 export async function putBlockList(
   client: AzureBlobClient,
@@ -163,6 +169,8 @@ export async function putBlockList(
  * The ids of a blob's committed blocks.
  *
  * https://learn.microsoft.com/rest/api/storageservices/get-block-list
+ *
+ * @param client the client (HTTP, URLs, checksums)
  */
 export async function getBlockList(
   client: AzureBlobClient,
@@ -187,6 +195,7 @@ export async function getBlockList(
  *
  * https://learn.microsoft.com/rest/api/storageservices/append-block
  *
+ * @param client the client (HTTP, URLs, checksums)
  * @returns `"appended"`, or `"moved"` when the blob's size is not `position`
  *   any more (another writer, or a first attempt that went through — the caller
  *   tells them apart)

@@ -47,6 +47,8 @@ export interface MoveOptions {
  * Copies an object server side, looping on `rewriteToken` until done;
  * `createOnly` sends `ifGenerationMatch=0`.
  * https://cloud.google.com/storage/docs/json_api/v1/objects/rewrite
+ *
+ * @param client the client (its `sendAlt` serves the emulator's bare paths)
  */
 export async function rewrite(
   client: GcsClient,
@@ -97,6 +99,8 @@ export async function rewrite(
  * Concatenates objects into `dst` (at most 32 sources), pinned to the
  * destination's generation with `ifGenerationMatch`.
  * https://cloud.google.com/storage/docs/json_api/v1/objects/compose
+ *
+ * @param client the client (its `sendAlt` serves the emulator's bare paths)
  */
 export async function compose(
   client: GcsClient,
@@ -132,6 +136,8 @@ export async function compose(
  * Renames an object atomically; `null` when the service has no objects.move
  * (501, or a 404 that is not the API's: emulators).
  * https://cloud.google.com/storage/docs/json_api/v1/objects/move
+ *
+ * @param client the client (its `sendAlt` serves the emulator's bare paths)
  */
 export async function move(
   client: GcsClient,
