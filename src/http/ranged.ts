@@ -130,6 +130,35 @@ export function rangeHeader(start: number, end?: number): string {
   return `bytes=${start}-${end === undefined ? "" : end - 1}`;
 }
 
+/**
+ * The headers of a ranged GET: the range (none for a whole-object read, so that no
+ * service is asked for a range of an empty object) and `If-Match` when pinned to a
+ * version.
+ *
+ * @param range the byte range (`end` exclusive), or `undefined` for all
+ * @param options `ifMatch`, and `header`, the range header's name (default `Range`;
+ *   Azure's is `x-ms-range`)
+ * @returns the headers
+ *
+ * @example
+ * ```ts
+ * import { rangeRequestHeaders } from "./ranged.ts";
+ * console.assert(rangeRequestHeaders({ start: 0 }).Range === undefined);
+ * console.assert(rangeRequestHeaders({ start: 2, end: 4 }, { ifMatch: '"e"' }).Range === "bytes=2-3");
+ * ```
+ */
+export function rangeRequestHeaders(
+  range: { start: number; end?: number } | undefined,
+  options: { ifMatch?: string; header?: string } = {},
+): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (range && (range.start > 0 || range.end !== undefined)) {
+    headers[options.header ?? "Range"] = rangeHeader(range.start, range.end);
+  }
+  if (options.ifMatch) headers["If-Match"] = options.ifMatch;
+  return headers;
+}
+
 /** How {@linkcode rangedAnswer} reads a service's answer. */
 export interface RangedAnswerOptions {
   /** The store path, for errors. */

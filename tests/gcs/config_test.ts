@@ -24,7 +24,8 @@ import {
 } from "../../flavors/gcs/mod.ts";
 import { normalizeEndpoint, parseKeyFile } from "../../flavors/gcs/credentials.ts";
 import { mapGcsError } from "../../flavors/gcs/errors.ts";
-import { parseBatchResponse, parseGoogHash } from "../../flavors/gcs/client.ts";
+import { parseBatchAnswer as parseBatchResponse } from "../../flavors/gcs/batch.ts";
+import { parseGoogHash } from "../../flavors/gcs/objects.ts";
 import { importPrivateKey, rsaSign } from "../../flavors/gcs/signer.ts";
 import { makeServiceAccount } from "./fixture.ts";
 
