@@ -23,7 +23,7 @@ const LOADERS: Partial<Record<string, () => Promise<Flavor>>> = {
   s3: async () => (await import("./s3/mod.ts")).s3Flavor as Flavor,
   azure: async () => (await import("./azure/mod.ts")).azureFlavor as Flavor,
   gcp: async () => (await import("./gcs/mod.ts")).gcsFlavor as Flavor,
-  http: async () => (await import("./http.ts")).httpFlavor as Flavor,
+  http: async () => (await import("./http/mod.ts")).httpFlavor as Flavor,
   r2: async () => (await import("./r2.ts")).r2Flavor as Flavor,
 };
 

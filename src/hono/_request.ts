@@ -1,5 +1,5 @@
 // Reading requests and writing answers: the percent-encoded path, query flags,
-// JSON bodies, metadata headers, conditional requests, byte ranges, token digests
+// JSON bodies, file headers, conditional requests, byte ranges, token digests
 // and the loopback test of the DNS-rebinding guard.
 
 import type { Context } from "hono";
@@ -7,7 +7,7 @@ import { routePath } from "hono/route";
 import type { StatResult } from "../base.ts";
 import { InvalidArgumentError, InvalidPathError } from "../errors.ts";
 import { guessContentType } from "./_content_type.ts";
-import { METADATA_HEADER_PREFIX } from "./_served.ts";
+import { metadataToHeaders } from "../http_wire.ts";
 
 /**
  * Tells whether a host name (optionally with a port, IPv6 in brackets) is a
@@ -109,24 +109,6 @@ export async function readJson(req: Request): Promise<unknown> {
   }
 }
 
-export function metadataFromHeaders(
-  headers: Headers,
-): Record<string, string> | undefined {
-  let out: Record<string, string> | undefined;
-  headers.forEach((value, name) => {
-    if (!name.startsWith(METADATA_HEADER_PREFIX)) return;
-    const key = name.slice(METADATA_HEADER_PREFIX.length);
-    let v = value;
-    try {
-      v = decodeURIComponent(value);
-    } catch {
-      // Not percent-encoded: keep it as sent.
-    }
-    (out ??= {})[key] = v;
-  });
-  return out;
-}
-
 export function fileHeaders(
   st: StatResult,
   etag: string | undefined,
@@ -143,12 +125,11 @@ export function fileHeaders(
   };
   if (etag) h["etag"] = etag;
   if (st.mtime) h["last-modified"] = st.mtime.toUTCString();
-  for (const [k, v] of Object.entries(st.metadata ?? {})) {
-    if (/^[a-z0-9!#$%&'*+.^_`|~-]+$/i.test(k)) {
-      h[METADATA_HEADER_PREFIX + k.toLowerCase()] = encodeURIComponent(v);
-    }
-  }
-  return h;
+  // Keys that are not header tokens cannot be sent as a header: left out.
+  const sendable = Object.entries(st.metadata ?? {}).filter(([k]) =>
+    /^[a-z0-9!#$%&'*+.^_`|~-]+$/i.test(k)
+  );
+  return metadataToHeaders(Object.fromEntries(sendable), h);
 }
 
 export function etagOf(st: StatResult): string | undefined {

@@ -10,59 +10,14 @@ import {
   InvalidPathError,
   UnexpectedError,
 } from "../errors.ts";
+import {
+  ERROR_HEADER,
+  ERROR_STATUS,
+  type ErrorBody,
+  type StatJson,
+  statToJson,
+} from "../http_wire.ts";
 import { resolvePath, splitScheme, type StoreRoot } from "../path.ts";
-
-/** The JSON body of every error answer. */
-export interface ErrorBody {
-  /** The error. */
-  error: {
-    /** The stable code of the error class (`"NotFound"`, `"AlreadyExists"`, …). */
-    code: ErrorCode;
-    /** What failed and what to do. */
-    message: string;
-  };
-}
-
-/** The JSON of `GET /stat/{path}`. */
-export interface StatJson {
-  /** The path relative to the store root. */
-  path: string;
-  /** Size in bytes. */
-  size: number;
-  /** True for a directory. */
-  isDirectory: boolean;
-  /** Last modification time (ISO 8601), or null. */
-  mtime: string | null;
-  /** The entity tag, when known. */
-  etag?: string;
-  /** The stored content type, when known. */
-  contentType?: string;
-  /** User metadata, when known. */
-  metadata?: Record<string, string>;
-}
-
-/** The response header that repeats the error code (HEAD answers have no body). */
-export const ERROR_HEADER = "x-stowage-error";
-
-/** Prefix of the request and response headers that carry user metadata. */
-export const METADATA_HEADER_PREFIX = "x-stowage-meta-";
-
-const ERROR_STATUS: Record<ErrorCode, number> = {
-  NotFound: 404,
-  AlreadyExists: 409,
-  IsADirectory: 409,
-  NotADirectory: 409,
-  PermissionDenied: 403,
-  // A store error: the backend refused the server's own credentials, not the
-  // client's (the app's own 401 answers are made by the token check).
-  Unauthenticated: 502,
-  PreconditionFailed: 412,
-  NotSupported: 501,
-  InvalidPath: 400,
-  InvalidArgument: 400,
-  Config: 500,
-  Unknown: 500,
-};
 
 /** The client's own credentials were refused (by the `authorize` hook): 401. */
 export class ClientAuthenticationError extends AuthenticationError {}
@@ -98,17 +53,9 @@ export class Served {
     ).join("'/'");
   }
 
+  /** A stat result as JSON, its path relative to the root. */
   statJson(st: StatResult): StatJson {
-    const out: StatJson = {
-      path: this.relOf(st.path),
-      size: st.size,
-      isDirectory: st.isDirectory,
-      mtime: st.mtime ? st.mtime.toISOString() : null,
-    };
-    if (st.etag !== undefined) out.etag = st.etag;
-    if (st.contentType !== undefined) out.contentType = st.contentType;
-    if (st.metadata !== undefined) out.metadata = st.metadata;
-    return out;
+    return statToJson(st, this.relOf(st.path));
   }
 
   /** The status and JSON body for an error. */

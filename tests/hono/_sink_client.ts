@@ -5,7 +5,7 @@
 // own RSS, and prints {"base": bytes, "peak": bytes}.
 
 import process from "node:process";
-import { HttpArtifactStore } from "../../flavors/http.ts";
+import { HttpArtifactStore } from "../../flavors/http/mod.ts";
 
 const MiB = 1024 * 1024;
 const url = process.argv[process.argv.length - 1];

@@ -3,7 +3,7 @@
 // plain fetch against a served store.
 
 import assert from "node:assert/strict";
-import { HttpArtifactStore } from "../../flavors/http.ts";
+import { HttpArtifactStore } from "../../flavors/http/mod.ts";
 import { readAllBytes } from "../../src/streams.ts";
 import { patternBytes, sha256 } from "../conformance/suite.ts";
 

@@ -17,7 +17,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { MemoryArtifactStore, type WriteKind, type WriteOptions } from "../../mod.ts";
 import { artifactStoreApp } from "../../src/hono/mod.ts";
-import { HttpArtifactStore } from "../../flavors/http.ts";
+import { HttpArtifactStore } from "../../flavors/http/mod.ts";
 import { runtimeName } from "../_env.ts";
 import { tsxImport } from "../_deps.ts";
 import { serveOnRuntime } from "./_serve.ts";

@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
-import { HttpArtifactStore } from "../../flavors/http.ts";
+import { HttpArtifactStore } from "../../flavors/http/mod.ts";
 import { R2ArtifactStore, type R2BucketLike } from "../../flavors/r2.ts";
 import { conformance, patternBytes, sha256 } from "../conformance/suite.ts";
 import { readAllBytes } from "../../src/streams.ts";

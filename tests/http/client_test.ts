@@ -23,7 +23,7 @@ import {
   PreconditionFailedError,
 } from "../../mod.ts";
 import { artifactStoreApp } from "../../src/hono/mod.ts";
-import { HttpArtifactStore } from "../../flavors/http.ts";
+import { HttpArtifactStore } from "../../flavors/http/mod.ts";
 import { readAllBytes, readAllText } from "../../src/streams.ts";
 import { patternBytes } from "../conformance/suite.ts";
 import { serveOnRuntime } from "../hono/_serve.ts";

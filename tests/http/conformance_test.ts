@@ -7,7 +7,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { LocalArtifactStore, MemoryArtifactStore } from "../../mod.ts";
 import { artifactStoreApp } from "../../src/hono/mod.ts";
-import { HttpArtifactStore } from "../../flavors/http.ts";
+import { HttpArtifactStore } from "../../flavors/http/mod.ts";
 import { conformance } from "../conformance/suite.ts";
 import { testTmp } from "../_env.ts";
 import { serveOnRuntime } from "../hono/_serve.ts";

@@ -1,6 +1,7 @@
 // `.` is free of cloud code, in a bundle and at run time: esbuild's bundle of the core
 // (fileio + createArtifactStore) holds no file under flavors/ but local and memory, each
-// cloud subpath's bundle holds no other cloud; a process that imports only the core has
+// cloud subpath's bundle holds no other cloud, and none holds the Hono server (the http
+// flavor shares only src/http_wire.ts with it); a process that imports only the core has
 // local and memory, a cloud URI there is a NotSupportedError naming the import to add,
 // importing a subpath registers its flavor, and `./all` registers every built-in.
 import { test } from "node:test";
@@ -37,7 +38,15 @@ const ENTRIES: Record<string, { module: string; body: string; allowed: RegExp }>
     body: `import { AzureArtifactStore } from "M"; export const s = AzureArtifactStore;`,
     allowed: /^flavors\/(local|memory)\.ts$|^flavors\/azure\//,
   },
+  "./http": {
+    module: "flavors/http/mod.ts",
+    body: `import { HttpArtifactStore } from "M"; export const s = HttpArtifactStore;`,
+    allowed: /^flavors\/(local|memory)\.ts$|^flavors\/http\//,
+  },
 };
+
+/** The server's code (src/hono/, the hono package): no client subpath bundles it. */
+const HONO = /(^|\/)hono\//;
 
 /** The part of esbuild's API used here (its types are not a dependency of the project). */
 interface Esbuild {
@@ -76,6 +85,8 @@ test("structure: the core's bundle reaches no cloud flavor, nor a cloud subpath 
     const files = Object.keys(r.metafile!.inputs).filter((f) => f.startsWith("flavors/"));
     const stray = files.filter((f) => !e.allowed.test(f));
     assert.deepEqual(stray, [], `${name} bundles ${stray.join(", ")}`);
+    const server = Object.keys(r.metafile!.inputs).filter((f) => HONO.test(f));
+    assert.deepEqual(server, [], `${name} bundles ${server.join(", ")}`);
     if (name === ".") {
       assert.ok(files.includes("flavors/local.ts") && files.includes("flavors/memory.ts"));
     }
