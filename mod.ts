@@ -84,10 +84,10 @@ export {
   type MultipartUpload,
   ObjectBackend,
   type ObjectMeta,
-  ObjectStore,
   type ObjectStoreConfig,
   type PutOptions,
-} from "./src/object_store.ts";
+} from "./src/object_backend.ts";
+export { ObjectStore } from "./src/object_store.ts";
 export { partWriter, type PartWriterOptions } from "./src/part_writer.ts";
 export { mapLimit } from "./src/concurrency.ts";
 export { intoDirectory, type StoreRoot } from "./src/path.ts";

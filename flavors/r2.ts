@@ -39,17 +39,17 @@ import {
   PreconditionFailedError,
 } from "../src/errors.ts";
 import { closedConfig, type Flavor, parseConfig, type StandardSchemaV1 } from "../src/flavor.ts";
-import {
-  type DeleteFailure,
-  type GetResult,
-  type ListPage,
-  type ListPageOptions,
-  type MultipartUpload,
-  type ObjectMeta,
-  ObjectStore,
-  type ObjectStoreConfig,
-  type PutOptions,
-} from "../src/object_store.ts";
+import { ObjectStore } from "../src/object_store.ts";
+import type {
+  DeleteFailure,
+  GetResult,
+  ListPage,
+  ListPageOptions,
+  MultipartUpload,
+  ObjectMeta,
+  ObjectStoreConfig,
+  PutOptions,
+} from "../src/object_backend.ts";
 import { stripQuotes } from "../src/path.ts";
 
 /** The part of an R2 object's description this flavor reads. */

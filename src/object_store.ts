@@ -47,19 +47,6 @@ import {
   type PutOptions,
 } from "./object_backend.ts";
 
-export {
-  type DeleteFailure,
-  type GetResult,
-  type ListOptions,
-  type ListPage,
-  type ListPageOptions,
-  type MultipartUpload,
-  ObjectBackend,
-  type ObjectMeta,
-  type ObjectStoreConfig,
-  type PutOptions,
-} from "./object_backend.ts";
-
 /**
  * Base class of the object-store flavors. Subclasses fill in the object calls of
  * {@linkcode ObjectBackend} (`headObject`, `getObject`, `listPage`, `putObject`,

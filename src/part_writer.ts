@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { MultipartUpload } from "./object_store.ts";
+import type { MultipartUpload } from "./object_backend.ts";
 
 /** Options for {@linkcode partWriter}. */
 export interface PartWriterOptions {

@@ -7,14 +7,14 @@
  * @module
  */
 
-import {
-  type GetResult,
-  type ListPage,
-  type MultipartUpload,
-  type ObjectMeta,
-  ObjectStore,
-  type ObjectStoreConfig,
-} from "../../src/object_store.ts";
+import { ObjectStore } from "../../src/object_store.ts";
+import type {
+  GetResult,
+  ListPage,
+  MultipartUpload,
+  ObjectMeta,
+  ObjectStoreConfig,
+} from "../../src/object_backend.ts";
 import { errorForStatus, HttpClient } from "../../src/http/mod.ts";
 
 /** The null store: `null://bucket/prefix` on the null server at `endpoint`. */

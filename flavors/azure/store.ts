@@ -27,16 +27,16 @@ import {
   NotSupportedError,
 } from "../../src/errors.ts";
 import { type Flavor, parseConfig } from "../../src/flavor.ts";
-import {
-  type DeleteFailure,
-  type GetResult,
-  type ListPage,
-  type ListPageOptions,
-  type MultipartUpload,
-  type ObjectMeta,
-  ObjectStore,
-  type PutOptions,
-} from "../../src/object_store.ts";
+import { ObjectStore } from "../../src/object_store.ts";
+import type {
+  DeleteFailure,
+  GetResult,
+  ListPage,
+  ListPageOptions,
+  MultipartUpload,
+  ObjectMeta,
+  PutOptions,
+} from "../../src/object_backend.ts";
 import { generateBlobSas } from "./auth.ts";
 import { appendWriter } from "./append.ts";
 import { blockUpload } from "./blocks.ts";

@@ -30,16 +30,16 @@ import { BUILTINS } from "../../src/builtins.ts";
 import type { Capabilities, CopyOptions, WriteOptions } from "../../src/base.ts";
 import { FileExistsError, NotSupportedError, PreconditionFailedError } from "../../src/errors.ts";
 import { type Flavor, parseConfig } from "../../src/flavor.ts";
-import {
-  type DeleteFailure,
-  type GetResult,
-  type ListPage,
-  type ListPageOptions,
-  type MultipartUpload,
-  type ObjectMeta,
-  ObjectStore,
-  type PutOptions,
-} from "../../src/object_store.ts";
+import { ObjectStore } from "../../src/object_store.ts";
+import type {
+  DeleteFailure,
+  GetResult,
+  ListPage,
+  ListPageOptions,
+  MultipartUpload,
+  ObjectMeta,
+  PutOptions,
+} from "../../src/object_backend.ts";
 import { baseName, joinKey, parentKey } from "../../src/path.ts";
 import { GcsClient } from "./client.ts";
 import {

@@ -33,7 +33,7 @@ import {
   type RetryOptions,
 } from "../../src/http/mod.ts";
 import { emptyBody } from "../../src/streams.ts";
-import type { GetResult, ObjectMeta } from "../../src/object_store.ts";
+import type { GetResult, ObjectMeta } from "../../src/object_backend.ts";
 import type { S3Settings } from "./credentials.ts";
 import { FLAVOR, mapS3Error } from "./errors.ts";
 import { escapeXml, parseXml, type XmlElement } from "../../src/xml.ts";

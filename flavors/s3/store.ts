@@ -18,16 +18,16 @@ import { BUILTINS } from "../../src/builtins.ts";
 import type { Capabilities } from "../../src/base.ts";
 import { ArtifactStoreError, InvalidArgumentError } from "../../src/errors.ts";
 import { type Flavor, parseConfig } from "../../src/flavor.ts";
-import {
-  type DeleteFailure,
-  type GetResult,
-  type ListPage,
-  type ListPageOptions,
-  type MultipartUpload,
-  type ObjectMeta,
-  ObjectStore,
-  type PutOptions,
-} from "../../src/object_store.ts";
+import { ObjectStore } from "../../src/object_store.ts";
+import type {
+  DeleteFailure,
+  GetResult,
+  ListPage,
+  ListPageOptions,
+  MultipartUpload,
+  ObjectMeta,
+  PutOptions,
+} from "../../src/object_backend.ts";
 import { S3Client } from "./client.ts";
 import {
   DEFAULT_PART_SIZE,
