@@ -92,18 +92,30 @@ export async function storeFromConfig(ctx: Ctx, config: StoreConfig): Promise<Ba
   return await flavor.create(valid);
 }
 
+/**
+ * The configuration of the registered store `name`, or a `ConfigError` with the
+ * closest name.
+ *
+ * @param ctx the command context
+ * @param name the store's name
+ * @param more what else to tell the user, appended to the message
+ * @returns the store's configuration
+ */
+export function registeredStore(ctx: Ctx, name: string, more = ""): StoreConfig {
+  const cfg = ctx.cfg.stores[name];
+  if (cfg) return cfg;
+  const hint = suggest(name, Object.keys(ctx.cfg.stores));
+  throw new ConfigError(
+    `No artifact store named '${name}'${hint ? `: did you mean '${hint}'?` : ""} ` +
+      `(see 'stowage artifact-store list')${more}`,
+  );
+}
+
+/** The registered store `name`, built once per command. */
 export async function storeNamed(ctx: Ctx, name: string): Promise<BaseArtifactStore> {
   let s = ctx.stores.get(`name:${name}`);
   if (s) return s;
-  const cfg = ctx.cfg.stores[name];
-  if (!cfg) {
-    const hint = suggest(name, Object.keys(ctx.cfg.stores));
-    throw new ConfigError(
-      `No artifact store named '${name}'${hint ? `: did you mean '${hint}'?` : ""} ` +
-        "(see 'stowage artifact-store list')",
-    );
-  }
-  s = await storeFromConfig(ctx, cfg);
+  s = await storeFromConfig(ctx, registeredStore(ctx, name));
   ctx.stores.set(`name:${name}`, s);
   return s;
 }
@@ -151,13 +163,7 @@ export async function target(ctx: Ctx, spec: string): Promise<Target> {
   }
   const named = /^([A-Za-z0-9_.-]+):(.*)$/.exec(spec);
   if (named && !spec.startsWith(".")) {
-    if (!ctx.cfg.stores[named[1]]) {
-      const hint = suggest(named[1], Object.keys(ctx.cfg.stores));
-      throw new ConfigError(
-        `No artifact store named '${named[1]}'${hint ? `: did you mean '${hint}'?` : ""} ` +
-          `(see 'stowage artifact-store list'); for a local file of that name write './${spec}'`,
-      );
-    }
+    registeredStore(ctx, named[1], `; for a local file of that name write './${spec}'`);
     const store = await storeNamed(ctx, named[1]);
     const rel = named[2].replace(/^\/+/, "");
     return { store, path: rel, raw: spec, slash: slash || rel === "", local: false };

@@ -3,7 +3,12 @@
 
 import { UsageError } from "./args.ts";
 import { humanSize, progressBar } from "./output.ts";
-import { FileExistsError, FileNotFoundError, NotADirectoryError } from "../errors.ts";
+import {
+  ArtifactStoreError,
+  FileExistsError,
+  FileNotFoundError,
+  NotADirectoryError,
+} from "../errors.ts";
 import { baseName } from "../path.ts";
 import {
   child,
@@ -151,6 +156,39 @@ export async function copyTree(
   await Promise.all(Array.from({ length: Math.min(4, jobs.length) }, worker));
   if (failure !== undefined) throw failure;
   return { files: jobs.length, bytes };
+}
+
+/**
+ * Runs `fn` for each of `count` sources as GNU cp and mv do: one source's failure
+ * is printed and the others go on. One source: its error is thrown as it is; several:
+ * each failure is printed once, as it happens, and the command then fails with one
+ * summary (exit 1, as GNU's).
+ *
+ * @param ctx the command context (stderr, the interrupt signal)
+ * @param count how many sources
+ * @param verb `"copied"` or `"moved"`, for the summary
+ * @param fn the work for source `i`
+ */
+export async function eachSource(
+  ctx: Ctx,
+  count: number,
+  verb: string,
+  fn: (i: number) => Promise<void>,
+): Promise<void> {
+  if (count === 1) return await fn(0);
+  let failed = 0;
+  for (let i = 0; i < count; i++) {
+    try {
+      await fn(i);
+    } catch (err) {
+      if (ctx.io.signal?.aborted) throw err;
+      failed++;
+      ctx.io.err(`stowage: ${(err as Error).message}`);
+    }
+  }
+  if (failed > 0) {
+    throw new ArtifactStoreError(`${failed} of ${count} sources were not ${verb} (see above)`);
+  }
 }
 
 /**

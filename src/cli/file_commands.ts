@@ -3,13 +3,7 @@
 import { UsageError } from "./args.ts";
 import { humanSize } from "./output.ts";
 import type { BaseArtifactStore } from "../base.ts";
-import {
-  ArtifactStoreError,
-  ConfigError,
-  FileExistsError,
-  FileNotFoundError,
-  NotADirectoryError,
-} from "../errors.ts";
+import { ConfigError, FileExistsError, FileNotFoundError, NotADirectoryError } from "../errors.ts";
 import { baseName } from "../path.ts";
 import {
   child,
@@ -23,7 +17,7 @@ import {
   type Target,
   target,
 } from "./context.ts";
-import { checkParent, copyOne, copyTree, destinations, report } from "./copy.ts";
+import { checkParent, copyOne, copyTree, destinations, eachSource, report } from "./copy.ts";
 export const FILE_COMMANDS: Record<string, Command> = {
   ls: {
     summary: "List a directory (-l: sizes and times)",
@@ -151,49 +145,33 @@ export const FILE_COMMANDS: Record<string, Command> = {
       let files = 0;
       let bytes = 0;
       const copied: { from: string; to: string; bytes: number }[] = [];
-      const failures: unknown[] = [];
-      for (let i = 0; i < sources.length; i++) {
+      await eachSource(ctx, sources.length, "copied", async (i) => {
         const [src, to] = [sources[i], tos[i]];
-        try {
-          if (await isDir(src)) {
-            if (!a.options.recursive) {
-              throw new UsageError(`'${src.raw}' is a directory: -r not given, not copied`);
-            }
-            if (await to.store.exists(to.path) && !(await isDir(to))) {
-              throw new FileExistsError(
-                `Cannot overwrite non-directory '${to.raw}' with directory '${src.raw}'`,
-              );
-            }
-            await checkParent("cp", src, to);
-            const r = await copyTree(ctx, src, to, o, copied);
-            files += r.files;
-            bytes += r.bytes;
-          } else {
-            await checkParent("cp", src, to);
-            const n = await copyOne(ctx, src, to, o);
-            files += 1;
-            bytes += n;
-            copied.push({
-              from: fullPath(src.store, src.path),
-              to: fullPath(to.store, to.path),
-              bytes: n,
-            });
+        if (await isDir(src)) {
+          if (!a.options.recursive) {
+            throw new UsageError(`'${src.raw}' is a directory: -r not given, not copied`);
           }
-        } catch (err) {
-          if (ctx.io.signal?.aborted) throw err;
-          // GNU cp goes on with the other sources and fails at the end.
-          failures.push(err);
-          if (i < sources.length - 1 || failures.length > 1) {
-            ctx.io.err(`stowage: ${(err as Error).message}`);
+          if (await to.store.exists(to.path) && !(await isDir(to))) {
+            throw new FileExistsError(
+              `Cannot overwrite non-directory '${to.raw}' with directory '${src.raw}'`,
+            );
           }
+          await checkParent("cp", src, to);
+          const r = await copyTree(ctx, src, to, o, copied);
+          files += r.files;
+          bytes += r.bytes;
+        } else {
+          await checkParent("cp", src, to);
+          const n = await copyOne(ctx, src, to, o);
+          files += 1;
+          bytes += n;
+          copied.push({
+            from: fullPath(src.store, src.path),
+            to: fullPath(to.store, to.path),
+            bytes: n,
+          });
         }
-      }
-      if (failures.length > 0) {
-        if (failures.length === 1 && sources.length === 1) throw failures[0];
-        throw failures.length === 1 ? failures[0] : new ArtifactStoreError(
-          `${failures.length} of ${sources.length} sources were not copied (see above)`,
-        );
-      }
+      });
       report(ctx, {
         files,
         bytes,
@@ -233,46 +211,32 @@ export const FILE_COMMANDS: Record<string, Command> = {
       const dst = await target(ctx, d);
       const tos = await destinations(ctx, "mv", sources, dst, true);
       const moved: { from: string; to: string }[] = [];
-      const failures: unknown[] = [];
-      for (let i = 0; i < sources.length; i++) {
+      await eachSource(ctx, sources.length, "moved", async (i) => {
         const [src, to] = [sources[i], tos[i]];
-        try {
-          const from = fullPath(src.store, src.path);
-          const toFull = fullPath(to.store, to.path);
-          if (src.store === to.store && (toFull === from || toFull.startsWith(`${from}/`))) {
-            throw new UsageError(`Cannot move '${src.raw}' into itself ('${to.raw}')`);
-          }
-          const srcIsDir = await isDir(src);
-          if (!srcIsDir && !(await src.store.exists(src.path))) {
-            throw new FileNotFoundError(`Cannot move '${src.raw}': No such file or directory`, {
-              path: from,
-            });
-          }
-          await checkParent("mv", src, to);
-          if (src.store === to.store) {
-            await src.store.rename(src.path, to.path, { overwrite: o.overwrite });
-          } else if (srcIsDir) {
-            await copyTree(ctx, src, to, o, []);
-            await src.store.rmtree(src.path);
-          } else {
-            await copyOne(ctx, src, to, o);
-            await src.store.remove(src.path);
-          }
-          moved.push({ from, to: toFull });
-          if (!ctx.json) ctx.io.out(`moved ${from} -> ${toFull}`);
-        } catch (err) {
-          if (ctx.io.signal?.aborted) throw err;
-          failures.push(err);
-          if (i < sources.length - 1 || failures.length > 1) {
-            ctx.io.err(`stowage: ${(err as Error).message}`);
-          }
+        const from = fullPath(src.store, src.path);
+        const toFull = fullPath(to.store, to.path);
+        if (src.store === to.store && (toFull === from || toFull.startsWith(`${from}/`))) {
+          throw new UsageError(`Cannot move '${src.raw}' into itself ('${to.raw}')`);
         }
-      }
-      if (failures.length > 0) {
-        throw failures.length === 1 ? failures[0] : new ArtifactStoreError(
-          `${failures.length} of ${sources.length} sources were not moved (see above)`,
-        );
-      }
+        const srcIsDir = await isDir(src);
+        if (!srcIsDir && !(await src.store.exists(src.path))) {
+          throw new FileNotFoundError(`Cannot move '${src.raw}': No such file or directory`, {
+            path: from,
+          });
+        }
+        await checkParent("mv", src, to);
+        if (src.store === to.store) {
+          await src.store.rename(src.path, to.path, { overwrite: o.overwrite });
+        } else if (srcIsDir) {
+          await copyTree(ctx, src, to, o, []);
+          await src.store.rmtree(src.path);
+        } else {
+          await copyOne(ctx, src, to, o);
+          await src.store.remove(src.path);
+        }
+        moved.push({ from, to: toFull });
+        if (!ctx.json) ctx.io.out(`moved ${from} -> ${toFull}`);
+      });
       if (ctx.json) ctx.io.out(JSON.stringify({ moved }));
     },
   },

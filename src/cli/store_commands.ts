@@ -16,7 +16,7 @@ import {
   type StoreConfig,
   unregisterFlavor,
 } from "../registry.ts";
-import { type Command, JSON_OPT, storeNamed } from "./context.ts";
+import { type Command, JSON_OPT, registeredStore, storeNamed } from "./context.ts";
 import { coerce, exportedFlavors, importModule, setField } from "./plugins.ts";
 export const STORE_COMMANDS: Record<string, Command> = {
   "flavor list": {
@@ -241,7 +241,7 @@ export const STORE_COMMANDS: Record<string, Command> = {
     spec: {},
     async run(ctx, a) {
       const name = a.positionals[0];
-      if (!ctx.cfg.stores[name]) throw new ConfigError(`No artifact store named '${name}'`);
+      registeredStore(ctx, name);
       if (name === DEFAULT_STORE) {
         throw new ConfigError(`The embedded store '${DEFAULT_STORE}' cannot be deleted`);
       }
@@ -270,7 +270,7 @@ export const STORE_COMMANDS: Record<string, Command> = {
     spec: {},
     async run(ctx, a) {
       const name = a.positionals[0];
-      if (!ctx.cfg.stores[name]) throw new ConfigError(`No artifact store named '${name}'`);
+      registeredStore(ctx, name);
       ctx.cfg.defaultStore = name;
       await saveConfig(ctx.home, ctx.cfg);
       if (ctx.json) return ctx.io.out(JSON.stringify({ default: name }));

@@ -144,6 +144,26 @@ test("cli: --json makes stdout one JSON document for every command that takes it
   }
 });
 
+test("cli: several sources: each failure printed once as it happens, the others go on, exit 1 (as GNU cp/mv)", async () => {
+  const { home, run } = session();
+  mkdirSync(`${home}/d`);
+  mkdirSync(`${home}/out`);
+  mkdirSync(`${home}/out2`);
+  writeFileSync(`${home}/a.txt`, "a");
+  writeFileSync(`${home}/b.txt`, "b");
+  const cp = await run("cp", "d", "a.txt", "missing.txt", "out/");
+  assert.equal(cp.code, 1, cp.err);
+  assert.equal(readFileSync(`${home}/out/a.txt`, "utf8"), "a", "the good source was copied");
+  const lines = cp.err.split("\n").filter(Boolean);
+  assert.equal(lines.filter((l) => l.includes("'d' is a directory")).length, 1, cp.err);
+  assert.equal(lines.filter((l) => l.includes("missing.txt")).length, 1, cp.err);
+  assert.match(lines[lines.length - 1], /2 of 3 sources were not copied/);
+  const mv = await run("mv", "nothere", "b.txt", "out2/");
+  assert.equal(mv.code, 1, mv.err);
+  assert.equal(readFileSync(`${home}/out2/b.txt`, "utf8"), "b");
+  assert.equal(mv.err.split("\n").filter((l) => l.includes("nothere")).length, 1, mv.err);
+});
+
 function cliProcess(args: string[], env: Record<string, string>, cwd: string) {
   const rt = runtimeName();
   const [cmd, pre] = rt === "deno"
