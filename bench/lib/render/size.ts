@@ -18,7 +18,8 @@ import { advantage, num, ratioCell, table } from "./format.ts";
 export function sizeSection(ix: Index): string {
   const mine = ix.where({ section: "size", client: "stowage", op: "gzipped" });
   // Results from before the targets (one bare entry per subpath) keep their old table.
-  return mine.some((m) => m.budget !== undefined) ? entryTable(ix) + partsList(ix) : sizeTable(ix);
+  const targets = mine.some((m) => m.budget !== undefined);
+  return sizeTable(ix, targets) + (targets ? partsList(ix) : "");
 }
 
 /** Within the target, or by how much it is over. */
@@ -28,31 +29,30 @@ function budgetCell(m: Measurement | undefined): string {
   return d >= 0 ? `within (${num(d, "bytes")} to spare)` : `**over by ${num(-d, "bytes")}**`;
 }
 
-/** One row per entry; the SDK of a subpath beside its first entry. */
-function entryTable(ix: Index): string {
+/**
+ * One row per entry, the SDK of a subpath beside its first entry; with `targets`,
+ * the entry's name and its target too.
+ */
+function sizeTable(ix: Index, targets: boolean): string {
   const rows: string[][] = [];
   const paired = new Set<string>();
   for (
     const s of ix.where({ section: "size", client: "stowage", op: "minified" })
   ) {
     const q = { section: "size", backend: s.backend };
-    const sg = ix.find({
-      ...q,
-      client: "stowage",
-      op: "gzipped",
-      mode: s.mode,
-    });
+    const sg = ix.find({ ...q, client: "stowage", op: "gzipped", mode: s.mode });
     const first = !paired.has(s.backend);
     paired.add(s.backend);
     const k = first ? ix.find({ ...q, client: "sdk", op: "minified" }) : undefined;
     const kg = k ? ix.find({ ...q, client: "sdk", op: "gzipped", mode: k.mode }) : undefined;
     rows.push([
       `\`${s.backend}\``,
-      s.note ?? s.mode ?? "",
+      ...(targets ? [s.note ?? s.mode ?? ""] : []),
       num(s.value.median, "bytes"),
       sg ? num(sg.value.median, "bytes") : "–",
-      sg?.budget !== undefined ? num(sg.budget, "bytes") : "–",
-      budgetCell(sg),
+      ...(targets
+        ? [sg?.budget !== undefined ? num(sg.budget, "bytes") : "–", budgetCell(sg)]
+        : []),
       k ? `${k.mode} (${k.note})` : "–",
       k ? num(k.value.median, "bytes") : "–",
       kg ? num(kg.value.median, "bytes") : "–",
@@ -63,11 +63,10 @@ function entryTable(ix: Index): string {
     ? "\n" +
       table([
         "subpath",
-        "entry",
+        ...(targets ? ["entry"] : []),
         "Stowage min",
         "Stowage gzip",
-        "target gzip",
-        "vs target",
+        ...(targets ? ["target gzip", "vs target"] : []),
         "SDK",
         "SDK min",
         "SDK gzip",
@@ -87,53 +86,5 @@ function partsList(ix: Index): string {
   return lines.length
     ? "\nThe inputs that weigh most in each bundle (bytes each contributes to the minified " +
       "output, from esbuild's metafile):\n\n" + lines.join("\n") + "\n"
-    : "";
-}
-
-/** The table of results from before the size targets: one row per subpath. */
-function sizeTable(ix: Index): string {
-  const rows: string[][] = [];
-  for (
-    const s of ix.where({ section: "size", client: "stowage", op: "minified" })
-  ) {
-    const sg = ix.find({
-      section: "size",
-      client: "stowage",
-      op: "gzipped",
-      backend: s.backend,
-    });
-    const k = ix.find({
-      section: "size",
-      client: "sdk",
-      op: "minified",
-      backend: s.backend,
-    });
-    const kg = ix.find({
-      section: "size",
-      client: "sdk",
-      op: "gzipped",
-      backend: s.backend,
-    });
-    rows.push([
-      `\`${s.backend}\``,
-      num(s.value.median, "bytes"),
-      sg ? num(sg.value.median, "bytes") : "–",
-      k ? `${k.mode} (${k.note})` : "–",
-      k ? num(k.value.median, "bytes") : "–",
-      kg ? num(kg.value.median, "bytes") : "–",
-      ratioCell(sg && kg ? advantage(sg, kg) : undefined),
-    ]);
-  }
-  return rows.length
-    ? "\n" +
-      table([
-        "subpath",
-        "Stowage min",
-        "Stowage gzip",
-        "SDK",
-        "SDK min",
-        "SDK gzip",
-        "SDK gzip ÷ Stowage gzip",
-      ], rows)
     : "";
 }
