@@ -17,34 +17,16 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { MemoryArtifactStore, type WriteKind, type WriteOptions } from "../../mod.ts";
 import { artifactStoreApp } from "../../src/hono/mod.ts";
-import { HttpArtifactStore } from "../../flavors/http/mod.ts";
+import { MiB, upload } from "./_upload.ts";
 import { runtimeName } from "../_env.ts";
 import { tsxImport } from "../_deps.ts";
 import { serveOnRuntime } from "./_serve.ts";
 
-const MiB = 1024 * 1024;
 const TOTAL = 100 * MiB;
 const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(
   /\/$/,
   "",
 );
-
-/** Writes `total` bytes in 1 MiB chunks through the http flavor. */
-async function upload(
-  url: string,
-  name: string,
-  onChunk?: (produced: number) => void,
-  total = TOTAL,
-): Promise<void> {
-  const client = new HttpArtifactStore({ path: url });
-  const w = (await client.open(`${url}/${name}`, "wb")).getWriter();
-  const chunk = new Uint8Array(MiB).fill(0x5a);
-  for (let sent = 0; sent < total; sent += MiB) {
-    onChunk?.(sent + MiB);
-    await w.write(chunk);
-  }
-  await w.close();
-}
 
 test("100 MiB PUT: the sink receives bytes while the client still sends (bounded lag)", async () => {
   let produced = 0;
@@ -74,7 +56,7 @@ test("100 MiB PUT: the sink receives bytes while the client still sends (bounded
     artifactStoreApp(store, { hostname: "127.0.0.1" }).fetch,
   );
   try {
-    await upload(server.url, "big.bin", (p) => {
+    await upload(server.url, "big.bin", TOTAL, (p) => {
       produced = p;
       maxLag = Math.max(maxLag, produced - consumed);
     });
