@@ -12,6 +12,7 @@ import {
   type BatchPart,
   buildBatchBody,
   parseBatchResponse,
+  partsBySubRequest,
   queryString,
 } from "../../src/http/mod.ts";
 import { signSharedKey } from "./auth.ts";
@@ -90,23 +91,15 @@ export async function batchDelete(
  * @returns the failures
  */
 export function batchFailures(parts: BatchPart[], keys: string[]): BatchFailure[] {
-  const seen = new Set<number>();
-  const failures: BatchFailure[] = [];
-  for (const part of parts) {
-    if (!/^\d+$/.test(part.contentId ?? "")) continue;
-    const i = Number(part.contentId);
-    if (i >= keys.length) continue;
-    seen.add(i);
-    if (part.status >= 300 && part.status !== 404) {
-      failures.push({
-        key: keys[i],
-        status: part.status,
-        code: part.headers.get("x-ms-error-code") ?? undefined,
-      });
-    }
-  }
-  for (let i = 0; i < keys.length; i++) {
-    if (!seen.has(i)) failures.push({ key: keys[i], status: 500, code: "MissingSubResponse" });
-  }
-  return failures;
+  const byKey = partsBySubRequest(
+    parts,
+    keys.length,
+    (p) => /^\d+$/.test(p.contentId ?? "") ? Number(p.contentId) : undefined,
+  );
+  return byKey.flatMap((part, i): BatchFailure[] => {
+    if (!part) return [{ key: keys[i], status: 500, code: "MissingSubResponse" }];
+    if (part.status < 300 || part.status === 404) return [];
+    const code = part.headers.get("x-ms-error-code") ?? undefined;
+    return [{ key: keys[i], status: part.status, code }];
+  });
 }

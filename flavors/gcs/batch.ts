@@ -13,6 +13,7 @@ import {
   buildBatchBody,
   parseBatchBody,
   parseBatchResponse,
+  partsBySubRequest,
 } from "../../src/http/mod.ts";
 import type { GcsClient } from "./client.ts";
 import { FLAVOR } from "./errors.ts";
@@ -89,16 +90,15 @@ export async function deleteBatch(
  * @returns one result a key
  */
 export function batchResults(parts: BatchPart[], keys: string[]): BatchResult[] {
-  const results: BatchResult[] = [];
-  parts.forEach((part, order) => {
-    const idm = /^response-item(\d+)$/i.exec(part.contentId ?? "");
-    const key = keys[idm ? Number(idm[1]) - 1 : order];
-    if (key === undefined) return;
-    results.push({ key, status: part.status, body: part.body.trim() });
+  const byKey = partsBySubRequest(parts, keys.length, (p, order) => {
+    const idm = /^response-item(\d+)$/i.exec(p.contentId ?? "");
+    return idm ? Number(idm[1]) - 1 : order;
   });
-  const seen = new Set(results.map((r) => r.key));
-  for (const k of keys) if (!seen.has(k)) results.push({ key: k, status: 503, body: "" });
-  return results;
+  return byKey.map((part, i) =>
+    part
+      ? { key: keys[i], status: part.status, body: part.body.trim() }
+      : { key: keys[i], status: 503, body: "" }
+  );
 }
 
 /**

@@ -50,6 +50,38 @@ export interface BatchPart {
   body: string;
 }
 
+/**
+ * Each sub-request's part of a batch answer, in the order of the sub-requests:
+ * `indexOf` reads which sub-request a part answers (its `Content-ID`, or its
+ * place); a sub-request the answer does not mention gets `undefined`, a second
+ * part for one sub-request is ignored.
+ *
+ * @param parts the answer's parts
+ * @param count how many sub-requests were sent
+ * @param indexOf the 0-based sub-request a part answers, `undefined` for none
+ * @returns one entry per sub-request
+ *
+ * @example
+ * ```ts
+ * import { partsBySubRequest } from "./batch.ts";
+ * const part = { contentId: "1", status: 204, statusText: "", headers: new Headers(), body: "" };
+ * const out = partsBySubRequest([part], 2, (p) => Number(p.contentId));
+ * console.assert(out[0] === undefined && out[1] === part);
+ * ```
+ */
+export function partsBySubRequest(
+  parts: BatchPart[],
+  count: number,
+  indexOf: (part: BatchPart, order: number) => number | undefined,
+): (BatchPart | undefined)[] {
+  const out: (BatchPart | undefined)[] = new Array(count).fill(undefined);
+  parts.forEach((part, order) => {
+    const i = indexOf(part, order);
+    if (i !== undefined && Number.isInteger(i) && i >= 0 && i < count) out[i] ??= part;
+  });
+  return out;
+}
+
 /** Where a batch answer came from, for the error a malformed one raises. */
 export interface BatchContext {
   /** The flavor. */
