@@ -29,7 +29,7 @@ import {
   type PreparedRequest,
   queryString,
   rangedAnswer,
-  rangeHeader,
+  rangeRequestHeaders,
   type RetryOptions,
 } from "../../src/http/mod.ts";
 import { emptyBody } from "../../src/streams.ts";
@@ -314,15 +314,10 @@ export class S3Client {
     range: { start: number; end?: number } | undefined,
     options: { ifMatch?: string; signal?: AbortSignal } = {},
   ): Promise<GetResult> {
-    const headers: Record<string, string> = {};
-    if (range && (range.start > 0 || range.end !== undefined)) {
-      headers.Range = rangeHeader(range.start, range.end);
-    }
-    if (options.ifMatch) headers["If-Match"] = options.ifMatch;
     const res = await this.http.send({
       method: "GET",
       url: await this.url(key),
-      headers,
+      headers: rangeRequestHeaders(range, { ifMatch: options.ifMatch }),
       signal: options.signal,
       path: this.uri(key),
       op: "read",
