@@ -28,7 +28,7 @@
 
 import { emptyBody } from "../src/streams.ts";
 import { BUILTINS } from "../src/builtins.ts";
-import { registerBuiltin } from "../src/registry.ts";
+import { registerBuiltin } from "../src/flavor_registry.ts";
 import * as v from "valibot";
 import type { Capabilities } from "../src/base.ts";
 import {

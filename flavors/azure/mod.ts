@@ -58,7 +58,7 @@ export {
 } from "./credentials.ts";
 export { API_VERSION, type BlobSasOptions, generateBlobSas } from "./auth.ts";
 
-import { registerBuiltin } from "../../src/registry.ts";
+import { registerBuiltin } from "../../src/flavor_registry.ts";
 import { azureFlavor as flavor } from "./store.ts";
 
 // Importing this subpath registers the flavor: its URIs work with createArtifactStore and fileio.

@@ -62,7 +62,7 @@ export {
 export { type SignedUrlV4, signUrlV4, type SignUrlV4Input } from "./signer.ts";
 export type { RetryOptions } from "../../src/http/mod.ts";
 
-import { registerBuiltin } from "../../src/registry.ts";
+import { registerBuiltin } from "../../src/flavor_registry.ts";
 import { gcsFlavor as flavor } from "./store.ts";
 
 // Importing this subpath registers the flavor: its URIs work with createArtifactStore and fileio.

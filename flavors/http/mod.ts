@@ -33,7 +33,7 @@
 export { HttpArtifactStore, httpFlavor } from "./store.ts";
 export { httpConfigSchema, type HttpStoreConfig } from "./config.ts";
 
-import { registerBuiltin } from "../../src/registry.ts";
+import { registerBuiltin } from "../../src/flavor_registry.ts";
 import { httpFlavor as flavor } from "./store.ts";
 
 // Importing this subpath registers the flavor: its URIs work with createArtifactStore and fileio.

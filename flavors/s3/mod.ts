@@ -51,7 +51,7 @@ export {
   type S3Settings,
 } from "./credentials.ts";
 
-import { registerBuiltin } from "../../src/registry.ts";
+import { registerBuiltin } from "../../src/flavor_registry.ts";
 import { s3Flavor as flavor } from "./store.ts";
 
 // Importing this subpath registers the flavor: its URIs work with createArtifactStore and fileio.

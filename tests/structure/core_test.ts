@@ -1,6 +1,6 @@
 // `.` is free of cloud code, in a bundle and at run time: esbuild's bundle of the core
 // (fileio + createArtifactStore) holds no file under flavors/ but local and memory, each
-// cloud subpath's bundle holds no other cloud, and none holds the Hono server (the http
+// cloud subpath's bundle holds no other flavor (local and memory come with `.` only), and none holds the Hono server (the http
 // flavor shares only src/http_wire.ts with it); a process that imports only the core has
 // local and memory, a cloud URI there is a NotSupportedError naming the import to add,
 // importing a subpath registers its flavor, and `./all` registers every built-in.
@@ -26,22 +26,22 @@ const ENTRIES: Record<string, { module: string; body: string; allowed: RegExp }>
   "./s3": {
     module: "flavors/s3/mod.ts",
     body: `import { S3ArtifactStore } from "M"; export const s = S3ArtifactStore;`,
-    allowed: /^flavors\/(local|memory)\.ts$|^flavors\/s3\//,
+    allowed: /^flavors\/s3\//,
   },
   "./gcs": {
     module: "flavors/gcs/mod.ts",
     body: `import { GcsArtifactStore } from "M"; export const s = GcsArtifactStore;`,
-    allowed: /^flavors\/(local|memory)\.ts$|^flavors\/gcs\//,
+    allowed: /^flavors\/gcs\//,
   },
   "./azure": {
     module: "flavors/azure/mod.ts",
     body: `import { AzureArtifactStore } from "M"; export const s = AzureArtifactStore;`,
-    allowed: /^flavors\/(local|memory)\.ts$|^flavors\/azure\//,
+    allowed: /^flavors\/azure\//,
   },
   "./http": {
     module: "flavors/http/mod.ts",
     body: `import { HttpArtifactStore } from "M"; export const s = HttpArtifactStore;`,
-    allowed: /^flavors\/(local|memory)\.ts$|^flavors\/http\//,
+    allowed: /^flavors\/http\//,
   },
 };
 
