@@ -10,142 +10,43 @@
  * @module
  */
 
-import { type ArtifactStoreConfig, BaseArtifactStore, type PresignOptions } from "./base.ts";
+import { BaseArtifactStore, type PresignOptions } from "./base.ts";
 import {
   type ArtifactStoreError,
+  type ArtifactStoreErrorOptions,
   ConfigError,
   FileExistsError,
   FileNotFoundError,
   InvalidArgumentError,
   InvalidPathError,
 } from "./errors.ts";
-import { type BodyPart, paginate } from "./http/mod.ts";
+import { paginate } from "./http/mod.ts";
 import { joinKey } from "./path.ts";
 import { mapLimit } from "./concurrency.ts";
 import { concatBytes, readAllBytes } from "./streams.ts";
+import type {
+  DeleteFailure,
+  GetResult,
+  ListOptions,
+  ListPage,
+  ListPageOptions,
+  MultipartUpload,
+  ObjectMeta,
+  ObjectStoreConfig,
+  PutOptions,
+} from "./object_types.ts";
 
-/** What a backend knows about one object. */
-export interface ObjectMeta {
-  /** The full object key (with the store's prefix). */
-  key: string;
-  /** Size in bytes. */
-  size: number;
-  /** Last modification time, when known. */
-  mtime: Date | null;
-  /** Entity tag, when known. */
-  etag?: string;
-  /** Content type, when known. */
-  contentType?: string;
-  /** User metadata, when known. */
-  metadata?: Record<string, string>;
-}
-
-/** One page of a listing: objects, and common prefixes when a delimiter was used. */
-export interface ListPage {
-  /** Objects (full keys). */
-  objects: ObjectMeta[];
-  /** Common prefixes (full keys ending in `/`), with a delimiter only. */
-  prefixes: string[];
-  /** The token of the next page; absent on the last page. */
-  next?: string;
-  /** The service says more pages follow (then `next` must be given). */
-  truncated?: boolean;
-}
-
-/** Options of a backend listing. */
-export interface ListOptions {
-  /** Group keys by `/` below the prefix (one directory level). */
-  delimiter?: boolean;
-  /** Stop after about this many keys (a hint: one page is enough). */
-  limit?: number;
-  /** Cancels the listing. */
-  signal?: AbortSignal;
-}
-
-/** Options of one backend listing request ({@linkcode ObjectBackend.listPage}). */
-export interface ListPageOptions {
-  /** Group keys by `/` below the prefix (one directory level). */
-  delimiter?: boolean;
-  /** At most this many keys on the page (absent: the service's default). */
-  limit?: number;
-  /** The token the previous page gave (absent for the first page). */
-  token?: string;
-  /** Cancels the request. */
-  signal?: AbortSignal;
-}
-
-/** A key a batch delete did not delete, with the typed error it met. */
-export interface DeleteFailure {
-  /** The full key. */
-  key: string;
-  /** What the service said, typed; `retryable` ones are deleted again one by one. */
-  error: ArtifactStoreError;
-}
-
-/** Options of a backend put or multipart upload. */
-export interface PutOptions {
-  /** Create only: fail with `FileExistsError` if the key exists. */
-  ifNoneMatch?: boolean;
-  /** Content type. */
-  contentType?: string;
-  /** User metadata. */
-  metadata?: Record<string, string>;
-  /** Cancels the request. */
-  signal?: AbortSignal;
-}
-
-/** A multipart upload in progress (S3 multipart, Azure blocks, GCS resumable). */
-export interface MultipartUpload {
-  /**
-   * Sends part `n` (1-based, in order of the data; parts may be in flight at once
-   * unless `sequential` is set).
-   *
-   * @returns the part's receipt (ETag, block id …) for `complete`
-   */
-  uploadPart(
-    n: number,
-    data: Uint8Array,
-    signal?: AbortSignal,
-  ): Promise<string>;
-  /** Commits the parts (receipts in part order) into the object. */
-  complete(receipts: string[], signal?: AbortSignal): Promise<void>;
-  /** Discards the upload; nothing remains. Must not throw for an upload already gone. */
-  abort(): Promise<void>;
-  /** True when parts must be sent one at a time, in order (GCS resumable sessions). */
-  readonly sequential?: boolean;
-  /**
-   * Copies part `n` from a byte range of another object server side (S3's
-   * UploadPartCopy), pinned to the source's entity tag when given. Without it, a
-   * copy in parts reads each range and sends it with `uploadPart`.
-   *
-   * @returns the part's receipt for `complete`
-   */
-  copyPart?(
-    n: number,
-    src: string,
-    range: { start: number; end: number },
-    ifMatch?: string,
-  ): Promise<string>;
-}
-
-/** A ranged read as a backend returns it. */
-export interface GetResult extends BodyPart {
-  /** The object's entity tag, used to resume with `If-Match`. */
-  etag?: string;
-  /**
-   * Wraps the whole download, resumed pieces included (e.g. a checksum of every
-   * byte checked as it passes); `openRead` applies it once, on the first result.
-   */
-  verify?: (body: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array>;
-}
-
-/** Settings every object store takes besides its credentials. */
-export interface ObjectStoreConfig extends ArtifactStoreConfig {
-  /** Part size for streamed uploads, bytes. */
-  partSize?: number;
-  /** Parts in flight at once (default 4). */
-  concurrency?: number;
-}
+export type {
+  DeleteFailure,
+  GetResult,
+  ListOptions,
+  ListPage,
+  ListPageOptions,
+  MultipartUpload,
+  ObjectMeta,
+  ObjectStoreConfig,
+  PutOptions,
+} from "./object_types.ts";
 
 /**
  * The object calls of a backend and the algorithms the base runs over them. Extend
@@ -319,19 +220,33 @@ export abstract class ObjectBackend extends BaseArtifactStore {
     return p === "" ? key : key.slice(p.length + 1);
   }
 
+  /**
+   * An error of class `kind` about `rel`, carrying its URI and this store's flavor.
+   *
+   * @param kind the error class
+   * @param rel the relative key the error concerns
+   * @param message what went wrong and what to do
+   * @returns the error, to throw
+   */
+  protected errorAt<E extends ArtifactStoreError>(
+    kind: new (message: string, options: ArtifactStoreErrorOptions) => E,
+    rel: string,
+    message: string,
+  ): E {
+    return new kind(message, { path: this.uri(rel), flavor: this.flavor });
+  }
+
   /** A `FileNotFoundError` for `rel`. */
   protected notFound(rel: string): FileNotFoundError {
-    return new FileNotFoundError(`No such file or directory: '${this.uri(rel)}'`, {
-      path: this.uri(rel),
-      flavor: this.flavor,
-    });
+    return this.errorAt(FileNotFoundError, rel, `No such file or directory: '${this.uri(rel)}'`);
   }
 
   /** A `FileExistsError` for a create-only write. */
   protected existsError(rel: string): FileExistsError {
-    return new FileExistsError(
+    return this.errorAt(
+      FileExistsError,
+      rel,
       `File '${this.uri(rel)}' already exists: open it with 'w' to overwrite`,
-      { path: this.uri(rel), flavor: this.flavor },
     );
   }
 

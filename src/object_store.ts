@@ -82,12 +82,10 @@ export abstract class ObjectStore extends ObjectBackend {
     const meta = rel === "" ? null : await this.headObject(this.key(rel));
     if (meta) return meta;
     if (await this.isDirRel(rel)) {
-      throw new IsADirectoryError(
+      throw this.errorAt(
+        IsADirectoryError,
+        rel,
         `Cannot ${what} '${this.uri(rel)}': it is a directory`,
-        {
-          path: this.uri(rel),
-          flavor: this.flavor,
-        },
       );
     }
     throw this.notFound(rel);
@@ -116,13 +114,7 @@ export abstract class ObjectStore extends ObjectBackend {
     }
     if (!any && rel !== "") {
       if (await this.headObject(this.key(rel))) {
-        throw new NotADirectoryError(
-          `Cannot list '${this.uri(rel)}': it is a file`,
-          {
-            path: this.uri(rel),
-            flavor: this.flavor,
-          },
-        );
+        throw this.errorAt(NotADirectoryError, rel, `Cannot list '${this.uri(rel)}': it is a file`);
       }
       throw this.notFound(rel);
     }
@@ -151,12 +143,10 @@ export abstract class ObjectStore extends ObjectBackend {
   override async makedirs(path: string): Promise<void> {
     const rel = this.resolve(path);
     if (rel !== "" && await this.headObject(this.key(rel))) {
-      throw new FileExistsError(
+      throw this.errorAt(
+        FileExistsError,
+        rel,
         `Cannot create directory '${this.uri(rel)}': a file is there`,
-        {
-          path: this.uri(rel),
-          flavor: this.flavor,
-        },
       );
     }
   }
@@ -247,12 +237,10 @@ export abstract class ObjectStore extends ObjectBackend {
       first = await this.getObject(key, range, { signal: options.signal });
     } catch (err) {
       if (err instanceof FileNotFoundError && await this.isDirRel(rel)) {
-        throw new IsADirectoryError(
+        throw this.errorAt(
+          IsADirectoryError,
+          rel,
           `Cannot read '${this.uri(rel)}': it is a directory`,
-          {
-            path: this.uri(rel),
-            flavor: this.flavor,
-          },
         );
       }
       if (err instanceof FileNotFoundError) throw this.notFound(rel);
@@ -296,12 +284,10 @@ export abstract class ObjectStore extends ObjectBackend {
   ): Promise<WritableStream<Uint8Array>> {
     void options;
     return Promise.reject(
-      new NotSupportedError(
+      this.errorAt(
+        NotSupportedError,
+        rel,
         `The ${this.flavor} store cannot append to '${this.uri(rel)}'`,
-        {
-          path: this.uri(rel),
-          flavor: this.flavor,
-        },
       ),
     );
   }
@@ -365,10 +351,11 @@ export abstract class ObjectStore extends ObjectBackend {
       throw err;
     }
     if (isDir) {
-      throw new IsADirectoryError(
+      throw this.errorAt(
+        IsADirectoryError,
+        rel,
         `Cannot ${what} '${this.uri(rel)}': it is a directory (objects lie below it); ` +
           `name a file inside it, e.g. '${this.uri(joinKey(rel, "file"))}'`,
-        { path: this.uri(rel), flavor: this.flavor },
       );
     }
   }
@@ -423,12 +410,10 @@ export abstract class ObjectStore extends ObjectBackend {
     }
     if (!await this.isDirRel(s)) throw this.notFound(s);
     if (d === s || d.startsWith(s + "/") || s === "") {
-      throw new ArtifactStoreError(
+      throw this.errorAt(
+        ArtifactStoreError,
+        s,
         `Cannot move '${this.uri(s)}' into itself ('${this.uri(d)}')`,
-        {
-          path: this.uri(s),
-          flavor: this.flavor,
-        },
       );
     }
     const [dstFile, dstDir] = await Promise.all([
@@ -438,9 +423,10 @@ export abstract class ObjectStore extends ObjectBackend {
     if (dstFile) {
       // A directory does not replace a file (POSIX rename: ENOTDIR), with or without overwrite.
       if (!options.overwrite) this.checkOverwrite(d, true, false);
-      throw new NotADirectoryError(
+      throw this.errorAt(
+        NotADirectoryError,
+        d,
         `Cannot move directory '${this.uri(s)}' onto '${this.uri(d)}': it is a file`,
-        { path: this.uri(d), flavor: this.flavor },
       );
     }
     if (dstDir) this.checkOverwrite(d, true, false);
@@ -469,12 +455,10 @@ export abstract class ObjectStore extends ObjectBackend {
     const keys = await this.#allKeys(this.dirPrefix(rel));
     if (keys.length === 0) {
       if (rel !== "" && await this.headObject(this.key(rel))) {
-        throw new NotADirectoryError(
+        throw this.errorAt(
+          NotADirectoryError,
+          rel,
           `Cannot rmtree '${this.uri(rel)}': it is a file; use remove`,
-          {
-            path: this.uri(rel),
-            flavor: this.flavor,
-          },
         );
       }
       if (rel === "") return;

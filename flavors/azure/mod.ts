@@ -36,7 +36,8 @@
  * @module
  */
 
-export { AzureArtifactStore, azureFlavor, canonicalAzureUri } from "./store.ts";
+export { AzureArtifactStore, azureFlavor } from "./store.ts";
+export { canonicalAzureUri } from "./uri.ts";
 export {
   type AccessToken,
   azureConfigSchema,
