@@ -21,27 +21,27 @@ const ENTRIES: Record<string, { module: string; body: string; allowed: RegExp }>
     module: "mod.ts",
     body:
       `import { fileio, createArtifactStore } from "M"; export const f = [fileio, createArtifactStore];`,
-    allowed: /^flavors\/(local|memory)\.ts$/,
+    allowed: /^flavors\/(local|memory)(\.ts$|\/)/,
   },
   "./s3": {
     module: "flavors/s3/mod.ts",
     body: `import { S3ArtifactStore } from "M"; export const s = S3ArtifactStore;`,
-    allowed: /^flavors\/(local|memory)\.ts$|^flavors\/s3\//,
+    allowed: /^flavors\/(local|memory)(\.ts$|\/)|^flavors\/s3\//,
   },
   "./gcs": {
     module: "flavors/gcs/mod.ts",
     body: `import { GcsArtifactStore } from "M"; export const s = GcsArtifactStore;`,
-    allowed: /^flavors\/(local|memory)\.ts$|^flavors\/gcs\//,
+    allowed: /^flavors\/(local|memory)(\.ts$|\/)|^flavors\/gcs\//,
   },
   "./azure": {
     module: "flavors/azure/mod.ts",
     body: `import { AzureArtifactStore } from "M"; export const s = AzureArtifactStore;`,
-    allowed: /^flavors\/(local|memory)\.ts$|^flavors\/azure\//,
+    allowed: /^flavors\/(local|memory)(\.ts$|\/)|^flavors\/azure\//,
   },
   "./http": {
     module: "flavors/http/mod.ts",
     body: `import { HttpArtifactStore } from "M"; export const s = HttpArtifactStore;`,
-    allowed: /^flavors\/(local|memory)\.ts$|^flavors\/http\//,
+    allowed: /^flavors\/(local|memory)(\.ts$|\/)|^flavors\/http\//,
   },
 };
 
