@@ -21,7 +21,7 @@ const ENTRIES: Record<string, { module: string; body: string; allowed: RegExp }>
     module: "mod.ts",
     body:
       `import { fileio, createArtifactStore } from "M"; export const f = [fileio, createArtifactStore];`,
-    allowed: /^flavors\/(local|memory)\.ts$/,
+    allowed: /^flavors\/(local|memory)(\.ts$|\/)/,
   },
   "./s3": {
     module: "flavors/s3/mod.ts",
