@@ -15,13 +15,14 @@ import {
   type ArtifactStoreError,
   type ArtifactStoreErrorOptions,
   ConfigError,
-  FileExistsError,
-  FileNotFoundError,
+  type FileExistsError,
+  type FileNotFoundError,
   InvalidArgumentError,
   InvalidPathError,
 } from "./errors.ts";
 import { paginate } from "./http/mod.ts";
 import { joinKey } from "./path.ts";
+import { type At, fileExistsError, notFoundError } from "./fs_errors.ts";
 import { mapLimit } from "./concurrency.ts";
 import { concatBytes, readAllBytes } from "./streams.ts";
 import type {
@@ -236,18 +237,19 @@ export abstract class ObjectBackend extends BaseArtifactStore {
     return new kind(message, { path: this.uri(rel), flavor: this.flavor });
   }
 
+  /** Where an error about `rel` happened: its URI and this store's flavor. */
+  protected at(rel: string): At {
+    return { path: this.uri(rel), flavor: this.flavor };
+  }
+
   /** A `FileNotFoundError` for `rel`. */
   protected notFound(rel: string): FileNotFoundError {
-    return this.errorAt(FileNotFoundError, rel, `No such file or directory: '${this.uri(rel)}'`);
+    return notFoundError(this.at(rel));
   }
 
   /** A `FileExistsError` for a create-only write. */
   protected existsError(rel: string): FileExistsError {
-    return this.errorAt(
-      FileExistsError,
-      rel,
-      `File '${this.uri(rel)}' already exists: open it with 'w' to overwrite`,
-    );
+    return fileExistsError(this.at(rel));
   }
 
   // ------------------------------------------------------------ what the base runs

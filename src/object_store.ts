@@ -25,7 +25,6 @@ import type {
   WriteOptions,
 } from "./base.ts";
 import {
-  ArtifactStoreError,
   AuthenticationError,
   FileExistsError,
   FileNotFoundError,
@@ -40,6 +39,7 @@ import { compareCodePoints, joinKey } from "./path.ts";
 import { mapLimit } from "./concurrency.ts";
 import { partWriter } from "./part_writer.ts";
 import { emptyBody } from "./streams.ts";
+import { fileThereError, intoItselfError, isADirectoryError } from "./fs_errors.ts";
 import {
   type GetResult,
   ObjectBackend,
@@ -82,11 +82,7 @@ export abstract class ObjectStore extends ObjectBackend {
     const meta = rel === "" ? null : await this.headObject(this.key(rel));
     if (meta) return meta;
     if (await this.isDirRel(rel)) {
-      throw this.errorAt(
-        IsADirectoryError,
-        rel,
-        `Cannot ${what} '${this.uri(rel)}': it is a directory`,
-      );
+      throw isADirectoryError(this.at(rel), what);
     }
     throw this.notFound(rel);
   }
@@ -143,11 +139,7 @@ export abstract class ObjectStore extends ObjectBackend {
   override async makedirs(path: string): Promise<void> {
     const rel = this.resolve(path);
     if (rel !== "" && await this.headObject(this.key(rel))) {
-      throw this.errorAt(
-        FileExistsError,
-        rel,
-        `Cannot create directory '${this.uri(rel)}': a file is there`,
-      );
+      throw fileThereError(this.at(rel));
     }
   }
 
@@ -237,11 +229,7 @@ export abstract class ObjectStore extends ObjectBackend {
       first = await this.getObject(key, range, { signal: options.signal });
     } catch (err) {
       if (err instanceof FileNotFoundError && await this.isDirRel(rel)) {
-        throw this.errorAt(
-          IsADirectoryError,
-          rel,
-          `Cannot read '${this.uri(rel)}': it is a directory`,
-        );
+        throw isADirectoryError(this.at(rel), "read");
       }
       if (err instanceof FileNotFoundError) throw this.notFound(rel);
       throw err;
@@ -410,11 +398,7 @@ export abstract class ObjectStore extends ObjectBackend {
     }
     if (!await this.isDirRel(s)) throw this.notFound(s);
     if (d === s || d.startsWith(s + "/") || s === "") {
-      throw this.errorAt(
-        ArtifactStoreError,
-        s,
-        `Cannot move '${this.uri(s)}' into itself ('${this.uri(d)}')`,
-      );
+      throw intoItselfError(this.at(s), this.uri(d));
     }
     const [dstFile, dstDir] = await Promise.all([
       d === "" ? null : this.headObject(this.key(d)),

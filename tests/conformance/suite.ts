@@ -309,6 +309,13 @@ export function conformance(options: ConformanceOptions): void {
       store.rename(`${d}/nope.txt`, `${d}/x.txt`),
       FileNotFoundError,
     );
+    // A directory moved into itself is refused alike on every flavor, and nothing moves.
+    await assert.rejects(
+      store.rename(`${d}/sub`, `${d}/sub/inner`),
+      (err: unknown) => err instanceof InvalidArgumentError && /into itself/.test(String(err)),
+    );
+    assert.equal(await getText(store, `${d}/sub/b.txt`), "C");
+    assert.equal(await store.exists(`${d}/sub/inner`), false);
   });
 
   t(
