@@ -24,17 +24,17 @@
 
 import { BUILTINS } from "../src/builtins.ts";
 import type * as NodeFs from "node:fs/promises";
-import {
-  BaseArtifactStore,
-  type Capabilities,
-  clampRange,
-  type CopyOptions,
-  type DirEntries,
-  type ReadOptions,
-  type StatResult,
-  type WriteKind,
-  type WriteOptions,
-} from "../src/base.ts";
+import { BaseArtifactStore } from "../src/base.ts";
+import type { WriteKind } from "../src/open_mode.ts";
+import { clampRange } from "../src/range.ts";
+import type {
+  Capabilities,
+  CopyOptions,
+  DirEntries,
+  ReadOptions,
+  StatResult,
+  WriteOptions,
+} from "../src/types.ts";
 import {
   type ArtifactStoreError,
   FileExistsError,
@@ -52,7 +52,9 @@ import {
   plainConfigSchema,
   type StandardSchemaV1,
 } from "../src/flavor.ts";
-import { parentKey, sortNames, splitScheme, stripQuotes } from "../src/path.ts";
+import { parentKey } from "../src/keys.ts";
+import { sortNames } from "../src/order.ts";
+import { splitScheme, stripQuotes } from "../src/uri.ts";
 
 type Fs = typeof NodeFs;
 let fsModule: Promise<Fs> | undefined;

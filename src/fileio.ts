@@ -15,25 +15,28 @@
  * @module
  */
 
+import type { BaseArtifactStore } from "./base.ts";
 import type {
-  BaseArtifactStore,
   BinaryReadMode,
   BinaryWriteMode,
-  CopyOptions,
   OpenMode,
+  TextReadMode,
+  TextWriteMode,
+} from "./open_mode.ts";
+import type {
+  CopyOptions,
   OpenOptions,
   ReadOptions,
   StatResult,
-  TextReadMode,
-  TextWriteMode,
   WalkEntry,
   WalkOptions,
   WriteOptions,
-} from "./base.ts";
+} from "./types.ts";
 import { FileExistsError, InvalidPathError } from "./errors.ts";
 import { createArtifactStore } from "./registry.ts";
 import { cwd } from "./_runtime.ts";
-import { intoDirectory, splitScheme } from "./path.ts";
+import { intoDirectory } from "./keys.ts";
+import { splitScheme } from "./uri.ts";
 import { readAllBytes, readAllText, writeAll, wrongChunk } from "./streams.ts";
 
 const stores: BaseArtifactStore[] = [];

@@ -10,7 +10,8 @@
  * @module
  */
 
-import { type ArtifactStoreConfig, BaseArtifactStore, type PresignOptions } from "./base.ts";
+import { BaseArtifactStore } from "./base.ts";
+import type { ArtifactStoreConfig, PresignOptions } from "./types.ts";
 import {
   type ArtifactStoreError,
   ConfigError,
@@ -20,7 +21,7 @@ import {
   InvalidPathError,
 } from "./errors.ts";
 import { type BodyPart, paginate } from "./http/mod.ts";
-import { joinKey } from "./path.ts";
+import { joinKey } from "./keys.ts";
 import { mapLimit } from "./concurrency.ts";
 import { concatBytes, readAllBytes } from "./streams.ts";
 

@@ -17,12 +17,13 @@
  * @module
  */
 
-import type { ArtifactStoreConfig, BaseArtifactStore } from "./base.ts";
+import type { BaseArtifactStore } from "./base.ts";
+import type { ArtifactStoreConfig } from "./types.ts";
 import { BaseArtifactStore as Base } from "./base.ts";
 import { type BuiltinInfo, BUILTINS, importHint, PACKAGE } from "./builtins.ts";
 import { ConfigError, NotSupportedError } from "./errors.ts";
 import { type ArtifactStoreClass, type Flavor, flavorFromClass, validateConfig } from "./flavor.ts";
-import { bareScheme, splitScheme, stripQuotes } from "./path.ts";
+import { bareScheme, splitScheme, stripQuotes } from "./uri.ts";
 import { localFlavor } from "../flavors/local.ts";
 import { memoryFlavor } from "../flavors/memory.ts";
 
