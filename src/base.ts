@@ -10,13 +10,7 @@
  * @module
  */
 
-import {
-  ConfigError,
-  FileExistsError,
-  InvalidPathError,
-  NotSupportedError,
-  toStoreError,
-} from "./errors.ts";
+import { FileExistsError, InvalidPathError, NotSupportedError, toStoreError } from "./errors.ts";
 import { guardOperations } from "./boundary.ts";
 import { type CompiledGlob, compileGlob } from "./glob.ts";
 import {
@@ -46,7 +40,7 @@ import type {
   WalkOptions,
   WriteOptions,
 } from "./types.ts";
-import { checkRootScheme, splitScheme, stripQuotes } from "./uri.ts";
+import { configuredRoot, splitScheme } from "./uri.ts";
 
 /**
  * The base class of every artifact store.
@@ -82,18 +76,8 @@ export abstract class BaseArtifactStore {
    * @param config the configuration; `path` is the root
    */
   constructor(config: ArtifactStoreConfig) {
-    const raw = config?.path;
-    const path = typeof raw === "string" ? stripQuotes(raw) : "";
-    if (path === "") {
-      throw new ConfigError(
-        `The '${this.flavor}' store needs a 'path' (its root URI), got ${
-          typeof raw === "string" ? "an empty string" : typeof raw
-        }`,
-        { flavor: this.flavor },
-      );
-    }
     // The same checks as createArtifactStore, however the store is made.
-    checkRootScheme(this.flavor, this.supportedSchemes, path);
+    const path = configuredRoot(config?.path, this.flavor, this.supportedSchemes);
     this.config = { ...config, path };
     try {
       this.root = parseRoot(this.normalizeRoot(this.config.path));

@@ -1,7 +1,7 @@
 /**
  * URI strings as they are configured and passed: one pair of quotes stripped, the
- * scheme split off and compared without `://`, and a store root's scheme checked
- * against the schemes a flavor serves.
+ * scheme split off and compared without `://`, and a configured store root checked
+ * for presence and for a scheme the flavor serves.
  *
  * @example Splitting a scheme off a configured path
  * ```ts
@@ -97,6 +97,37 @@ export function checkRootScheme(flavor: string, schemes: readonly string[], path
     `The '${flavor}' flavor takes paths starting with ${list}, not '${path}'${hint}`,
     { flavor, path },
   );
+}
+
+/**
+ * The root path a store is configured with, quotes stripped, after the checks every
+ * way of making a store applies: it is a non-empty string, with a scheme the flavor
+ * serves (see {@linkcode checkRootScheme}).
+ *
+ * @param raw the configured `path`
+ * @param flavor the flavor name, for the message
+ * @param schemes the flavor's schemes
+ * @returns the path without quotes
+ * @throws {ConfigError} for a missing or empty path, or one of another scheme
+ *
+ * @example
+ * ```ts
+ * import { configuredRoot } from "./uri.ts";
+ * console.assert(configuredRoot(" 'gs://b/runs' ", "gcs", ["gs://"]) === "gs://b/runs");
+ * ```
+ */
+export function configuredRoot(raw: unknown, flavor: string, schemes: readonly string[]): string {
+  const path = typeof raw === "string" ? stripQuotes(raw) : "";
+  if (path === "") {
+    throw new ConfigError(
+      `The '${flavor}' store needs a 'path' (its root URI), got ${
+        typeof raw === "string" ? "an empty string" : typeof raw
+      }`,
+      { flavor },
+    );
+  }
+  checkRootScheme(flavor, schemes, path);
+  return path;
 }
 
 /** `"s3://"` or `"s3"` → `"s3"`. */
