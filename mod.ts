@@ -24,28 +24,29 @@
  * @module
  */
 
+export { BaseArtifactStore } from "./src/base.ts";
 export {
-  type ArtifactStoreConfig,
-  BaseArtifactStore,
   type BinaryReadMode,
   type BinaryWriteMode,
-  type ByteRange,
+  type OpenMode,
+  type TextReadMode,
+  type TextWriteMode,
+  type WriteKind,
+} from "./src/open_mode.ts";
+export { type ByteRange, clampRange } from "./src/range.ts";
+export {
+  type ArtifactStoreConfig,
   type Capabilities,
-  clampRange,
   type CopyOptions,
   type DirEntries,
-  type OpenMode,
   type OpenOptions,
   type PresignOptions,
   type ReadOptions,
   type StatResult,
-  type TextReadMode,
-  type TextWriteMode,
   type WalkEntry,
   type WalkOptions,
-  type WriteKind,
   type WriteOptions,
-} from "./src/base.ts";
+} from "./src/types.ts";
 export * from "./src/errors.ts";
 export {
   type ArtifactStoreClass,
@@ -90,6 +91,7 @@ export {
 export { ObjectStore } from "./src/object_store.ts";
 export { partWriter, type PartWriterOptions } from "./src/part_writer.ts";
 export { mapLimit } from "./src/concurrency.ts";
-export { intoDirectory, type StoreRoot } from "./src/path.ts";
+export type { StoreRoot } from "./src/path.ts";
+export { intoDirectory } from "./src/keys.ts";
 export type { CompiledGlob, GlobSegment } from "./src/glob.ts";
 export type { BodyPart } from "./src/http/mod.ts";

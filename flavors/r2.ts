@@ -30,7 +30,7 @@ import { emptyBody } from "../src/streams.ts";
 import { BUILTINS } from "../src/builtins.ts";
 import { registerBuiltin } from "../src/flavor_registry.ts";
 import * as v from "valibot";
-import type { Capabilities } from "../src/base.ts";
+import type { Capabilities } from "../src/types.ts";
 import {
   ArtifactStoreError,
   ConfigError,
@@ -50,7 +50,7 @@ import type {
   ObjectStoreConfig,
   PutOptions,
 } from "../src/object_backend.ts";
-import { stripQuotes } from "../src/path.ts";
+import { stripQuotes } from "../src/uri.ts";
 
 /** The part of an R2 object's description this flavor reads. */
 export interface R2ObjectLike {

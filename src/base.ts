@@ -10,156 +10,37 @@
  * @module
  */
 
-import {
-  ConfigError,
-  FileExistsError,
-  FileNotFoundError,
-  InvalidArgumentError,
-  InvalidPathError,
-  IsADirectoryError,
-  NotADirectoryError,
-  NotSupportedError,
-  toStoreError,
-} from "./errors.ts";
+import { FileExistsError, InvalidPathError, NotSupportedError, toStoreError } from "./errors.ts";
 import { guardOperations } from "./boundary.ts";
-import { type CompiledGlob, compileGlob, matchFile, matchGlob, mayMatchBelow } from "./glob.ts";
+import { type CompiledGlob, compileGlob } from "./glob.ts";
 import {
-  checkRootScheme,
-  endsWithSeparator,
-  joinKey,
-  joinUri,
-  parseRoot,
-  resolvePath,
-  sortNames,
-  splitScheme,
-  type StoreRoot,
-  stripQuotes,
-} from "./path.ts";
+  type BinaryReadMode,
+  type BinaryWriteMode,
+  checkWriteTarget,
+  type OpenMode,
+  parseMode,
+  type TextReadMode,
+  type TextWriteMode,
+  type WriteKind,
+} from "./open_mode.ts";
+import { joinUri, parseRoot, resolvePath, type StoreRoot } from "./path.ts";
+import { validateRange } from "./range.ts";
 import { binaryToTextWritable } from "./streams.ts";
-
-/** Text read mode. */
-export type TextReadMode = "r";
-/** Binary read mode. */
-export type BinaryReadMode = "rb";
-/** Text write modes: overwrite, create-only, append. */
-export type TextWriteMode = "w" | "x" | "a";
-/** Binary write modes: overwrite, create-only, append. */
-export type BinaryWriteMode = "wb" | "xb" | "ab";
-/** Every mode `open` accepts. */
-export type OpenMode =
-  | TextReadMode
-  | BinaryReadMode
-  | TextWriteMode
-  | BinaryWriteMode;
-
-const MODES: readonly string[] = ["r", "rb", "w", "wb", "x", "xb", "a", "ab"];
-
-/** A byte range: `start` inclusive, `end` exclusive (clamped to the size). */
-export interface ByteRange {
-  /** First byte to read (0-based). */
-  start: number;
-  /** One past the last byte to read; omitted means to the end. */
-  end?: number;
-}
-
-/** Options for reading. */
-export interface ReadOptions {
-  /** Read only this byte range. */
-  range?: ByteRange;
-  /** Cancels the read. */
-  signal?: AbortSignal;
-}
-
-/** Options for writing. */
-export interface WriteOptions {
-  /** The content type to store (object stores). */
-  contentType?: string;
-  /** User metadata to store (object stores). */
-  metadata?: Record<string, string>;
-  /** Aborting it aborts the write: nothing is left behind. */
-  signal?: AbortSignal;
-  /** Called with the number of bytes accepted so far. */
-  onProgress?: (bytesWritten: number) => void;
-}
-
-/** Options for `open`: read options for read modes, write options for write modes. */
-export type OpenOptions = ReadOptions & WriteOptions;
-
-/** The write kind a flavor's {@linkcode BaseArtifactStore.openWrite} is asked for. */
-export type WriteKind = "overwrite" | "create" | "append";
-
-/** What `stat` returns. */
-export interface StatResult {
-  /** The full URI. */
-  path: string;
-  /** Size in bytes (0 for a directory). */
-  size: number;
-  /** True for a directory (or a prefix on object stores). */
-  isDirectory: boolean;
-  /** Last modification time, when known. */
-  mtime: Date | null;
-  /** The entity tag, when the backend has one. */
-  etag?: string;
-  /** The stored content type, when the backend has one. */
-  contentType?: string;
-  /** User metadata, when the backend has it. */
-  metadata?: Record<string, string>;
-}
-
-/** Coarse capability flags; conformance tests skip steps a store cannot do. */
-export interface Capabilities {
-  /** `open` in `a`/`ab` mode. */
-  append: boolean;
-  /** `rename` is atomic (not copy + delete). */
-  atomicRename: boolean;
-  /** Create-only writes (`x`) are enforced by a real precondition. */
-  conditionalWrite: boolean;
-  /** `presign` returns URLs. */
-  presign: boolean;
-  /** Empty directories exist on their own (a real file system). */
-  directories: boolean;
-}
-
-/** Options for `copyfile` and `rename`. */
-export interface CopyOptions {
-  /** Replace an existing destination (default false: `FileExistsError`). */
-  overwrite?: boolean;
-}
-
-/** Options for `walk`. */
-export interface WalkOptions {
-  /** Yield a directory before its subdirectories (default true). */
-  topdown?: boolean;
-  /** Called with errors met while walking; without it they are skipped. */
-  onerror?: (error: Error) => void;
-}
-
-/** One step of `walk`: the directory URI, its subdirectory names and file names. */
-export type WalkEntry = [dir: string, dirnames: string[], filenames: string[]];
-
-/** Options for `presign`. */
-export interface PresignOptions {
-  /** The HTTP method the URL is for (default `"GET"`). */
-  method?: "GET" | "PUT" | "HEAD" | "DELETE";
-  /** Lifetime in seconds (default 3600). */
-  expiresIn?: number;
-}
-
-/** The entries of one directory, as flavors report them to the shared algorithms. */
-export interface DirEntries {
-  /** Names of subdirectories. */
-  dirs: string[];
-  /** Names of files. */
-  files: string[];
-}
-
-/** The configuration every store takes: at least its root `path`. */
-export interface ArtifactStoreConfig {
-  /** The root of the store: a URI (`s3://bucket/prefix`) or an absolute directory. */
-  path: string;
-  /** Flavor-specific fields. */
-  [key: string]: unknown;
-}
+import { globResult, globTree, listdirEntries, type StoreTree, walkTree } from "./traverse.ts";
+import type {
+  ArtifactStoreConfig,
+  Capabilities,
+  CopyOptions,
+  DirEntries,
+  OpenOptions,
+  PresignOptions,
+  ReadOptions,
+  StatResult,
+  WalkEntry,
+  WalkOptions,
+  WriteOptions,
+} from "./types.ts";
+import { configuredRoot, splitScheme } from "./uri.ts";
 
 /**
  * The base class of every artifact store.
@@ -195,18 +76,8 @@ export abstract class BaseArtifactStore {
    * @param config the configuration; `path` is the root
    */
   constructor(config: ArtifactStoreConfig) {
-    const raw = config?.path;
-    const path = typeof raw === "string" ? stripQuotes(raw) : "";
-    if (path === "") {
-      throw new ConfigError(
-        `The '${this.flavor}' store needs a 'path' (its root URI), got ${
-          typeof raw === "string" ? "an empty string" : typeof raw
-        }`,
-        { flavor: this.flavor },
-      );
-    }
     // The same checks as createArtifactStore, however the store is made.
-    checkRootScheme(this.flavor, this.supportedSchemes, path);
+    const path = configuredRoot(config?.path, this.flavor, this.supportedSchemes);
     this.config = { ...config, path };
     try {
       this.root = parseRoot(this.normalizeRoot(this.config.path));
@@ -310,11 +181,7 @@ export abstract class BaseArtifactStore {
   // ---------------------------------------------------------------- open
 
   /** Opens a file for reading text. */
-  open(
-    path: string,
-    mode?: TextReadMode,
-    options?: ReadOptions,
-  ): Promise<ReadableStream<string>>;
+  open(path: string, mode?: TextReadMode, options?: ReadOptions): Promise<ReadableStream<string>>;
   /** Opens a file for reading bytes. */
   open(
     path: string,
@@ -334,11 +201,7 @@ export abstract class BaseArtifactStore {
     options?: WriteOptions,
   ): Promise<WritableStream<Uint8Array>>;
   /** Opens a file in any mode. */
-  open(
-    path: string,
-    mode?: OpenMode,
-    options?: OpenOptions,
-  ): Promise<
+  open(path: string, mode?: OpenMode, options?: OpenOptions): Promise<
     | ReadableStream<string>
     | ReadableStream<Uint8Array>
     | WritableStream<string>
@@ -355,51 +218,22 @@ export abstract class BaseArtifactStore {
    * @param options range and signal for reads; content type, metadata, signal and progress for writes
    * @returns a stream of strings (text modes) or bytes (binary modes)
    */
-  async open(
-    path: string,
-    mode: OpenMode = "r",
-    options: OpenOptions = {},
-  ): Promise<
+  async open(path: string, mode: OpenMode = "r", options: OpenOptions = {}): Promise<
     | ReadableStream<string>
     | ReadableStream<Uint8Array>
     | WritableStream<string>
     | WritableStream<Uint8Array>
   > {
-    if (!MODES.includes(mode)) {
-      throw new InvalidArgumentError(
-        `Unknown mode '${mode}': use one of ${MODES.map((m) => `'${m}'`).join(", ")}`,
-        { path, flavor: this.flavor },
-      );
-    }
+    const { binary, kind } = parseMode(mode, path, this.flavor);
     const rel = this.resolve(path);
-    const binary = mode.endsWith("b");
-    if (mode[0] === "r") {
-      const range = options.range;
-      if (range) validateRange(range, this.uri(rel), this.flavor);
+    if (kind === "read") {
+      if (options.range) validateRange(options.range, this.uri(rel), this.flavor);
       const stream = await this.openRead(rel, options);
       return binary ? stream : stream.pipeThrough(
-        new TextDecoderStream() as unknown as TransformStream<
-          Uint8Array,
-          string
-        >,
+        new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>,
       );
     }
-    if (rel !== "" && endsWithSeparator(path)) {
-      throw new IsADirectoryError(
-        `Cannot write '${path}': a path ending in '/' names a directory; name a file in it`,
-        { path, flavor: this.flavor },
-      );
-    }
-    if (rel === "") {
-      throw new InvalidPathError(
-        `Cannot write to the store root '${this.path}': name a file`,
-        {
-          path,
-          flavor: this.flavor,
-        },
-      );
-    }
-    const kind: WriteKind = mode[0] === "x" ? "create" : mode[0] === "a" ? "append" : "overwrite";
+    checkWriteTarget(path, rel, this.path, this.flavor);
     if (kind === "append" && !this.capabilities.append) {
       throw new NotSupportedError(
         `The ${this.flavor} store cannot append ('${mode}' on '${this.uri(rel)}'): ` +
@@ -450,11 +284,7 @@ export abstract class BaseArtifactStore {
    * @param dst the destination file
    * @param options `overwrite` (default false: `FileExistsError` when dst exists)
    */
-  abstract copyfile(
-    src: string,
-    dst: string,
-    options?: CopyOptions,
-  ): Promise<void>;
+  abstract copyfile(src: string, dst: string, options?: CopyOptions): Promise<void>;
 
   /**
    * Tells whether a file or directory exists at the path.
@@ -508,11 +338,7 @@ export abstract class BaseArtifactStore {
    * @param dst the destination
    * @param options `overwrite` (default false)
    */
-  abstract rename(
-    src: string,
-    dst: string,
-    options?: CopyOptions,
-  ): Promise<void>;
+  abstract rename(src: string, dst: string, options?: CopyOptions): Promise<void>;
 
   /**
    * Removes a directory and everything below it.
@@ -565,17 +391,8 @@ export abstract class BaseArtifactStore {
    * @param rel the directory key relative to the root
    * @returns its entries
    */
-  protected async scandir(rel: string): Promise<DirEntries> {
-    const dir = this.uri(rel);
-    const names = await this.listdir(dir);
-    const dirs: string[] = [];
-    const files: string[] = [];
-    for (const name of names) {
-      (await this.isdir(this.uri(joinKey(rel, name))) ? dirs : files).push(
-        name,
-      );
-    }
-    return { dirs, files };
+  protected scandir(rel: string): Promise<DirEntries> {
+    return listdirEntries(this.#tree(), rel);
   }
 
   /**
@@ -589,40 +406,10 @@ export abstract class BaseArtifactStore {
    * @param options `topdown` and `onerror`
    * @returns the walk
    */
-  async *walk(
-    top: string,
-    options: WalkOptions = {},
-  ): AsyncGenerator<WalkEntry> {
+  async *walk(top: string, options: WalkOptions = {}): AsyncGenerator<WalkEntry> {
     // An invalid path is the caller's mistake, not a walk error: it throws.
     const rel = this.resolve(top);
-    yield* this.#walkFrom(rel, options.topdown ?? true, options.onerror);
-  }
-
-  async *#walkFrom(
-    rel: string,
-    topdown: boolean,
-    onerror?: (error: Error) => void,
-  ): AsyncGenerator<WalkEntry> {
-    let entries: DirEntries;
-    try {
-      entries = await this.scandir(rel);
-    } catch (err) {
-      onerror?.(err as Error);
-      return;
-    }
-    const dirs = sortNames([...entries.dirs]);
-    const files = sortNames([...entries.files]);
-    if (topdown) {
-      yield [this.uri(rel), dirs, files];
-      for (const d of [...dirs]) {
-        yield* this.#walkFrom(joinKey(rel, d), topdown, onerror);
-      }
-    } else {
-      for (const d of dirs) {
-        yield* this.#walkFrom(joinKey(rel, d), topdown, onerror);
-      }
-      yield [this.uri(rel), dirs, files];
-    }
+    yield* walkTree(this.#tree(), rel, options);
   }
 
   /**
@@ -636,13 +423,7 @@ export abstract class BaseArtifactStore {
   async glob(pattern: string): Promise<string[]> {
     const dirsOnly = /[/\\]$/.test(pattern);
     const g = compileGlob(this.resolve(pattern) + (dirsOnly ? "/" : ""));
-    const keys = new Set(await this.globKeys(g));
-    // `x/**` matches `x` itself (zero levels), as in fsspec, Python and bash: the listing
-    // starts below the literal directory, so that one is checked here, once for every flavor.
-    if (!g.literal && matchGlob(g, g.literalDir) && await this.isdir(this.uri(g.literalDir))) {
-      keys.add(g.literalDir);
-    }
-    return sortNames([...keys].map((k) => this.uri(k)));
+    return await globResult(this.#tree(), g, await this.globKeys(g));
   }
 
   /**
@@ -652,35 +433,19 @@ export abstract class BaseArtifactStore {
    * @param g the compiled pattern
    * @returns the matching keys
    */
-  protected async globKeys(g: CompiledGlob): Promise<string[]> {
-    if (g.literal) {
-      const uri = this.uri(g.literalDir);
-      const ok = g.dirsOnly ? await this.isdir(uri) : await this.exists(uri);
-      return ok ? [g.literalDir] : [];
-    }
-    const out: string[] = [];
-    const visit = async (dir: string): Promise<void> => {
-      let entries: DirEntries;
-      try {
-        entries = await this.scandir(dir);
-      } catch (err) {
-        if (
-          err instanceof FileNotFoundError || err instanceof NotADirectoryError
-        ) return;
-        throw err;
-      }
-      for (const name of entries.files) {
-        const key = joinKey(dir, name);
-        if (matchFile(g, key)) out.push(key);
-      }
-      for (const name of entries.dirs) {
-        const key = joinKey(dir, name);
-        if (matchGlob(g, key)) out.push(key);
-        if (mayMatchBelow(g, key)) await visit(key);
-      }
+  protected globKeys(g: CompiledGlob): Promise<string[]> {
+    return globTree(this.#tree(), g);
+  }
+
+  /** This store as the tree algorithms see it (they reach its protected listing). */
+  #tree(): StoreTree {
+    return {
+      scandir: (rel) => this.scandir(rel),
+      uri: (rel) => this.uri(rel),
+      isdir: (uri) => this.isdir(uri),
+      exists: (uri) => this.exists(uri),
+      listdir: (uri) => this.listdir(uri),
     };
-    await visit(g.literalDir);
-    return out;
   }
 
   // ---------------------------------------------------------------- helpers for subclasses
@@ -692,11 +457,7 @@ export abstract class BaseArtifactStore {
    * @param exists whether it exists
    * @param overwrite whether overwriting is allowed
    */
-  protected checkOverwrite(
-    dstRel: string,
-    exists: boolean,
-    overwrite: boolean,
-  ): void {
+  protected checkOverwrite(dstRel: string, exists: boolean, overwrite: boolean): void {
     if (exists && !overwrite) {
       throw new FileExistsError(
         `Destination '${this.uri(dstRel)}' already exists: pass { overwrite: true } to replace it`,
@@ -704,42 +465,4 @@ export abstract class BaseArtifactStore {
       );
     }
   }
-}
-
-function validateRange(range: ByteRange, path: string, flavor: string): void {
-  const { start, end } = range;
-  const ok = Number.isSafeInteger(start) && start >= 0 &&
-    (end === undefined || (Number.isSafeInteger(end) && end >= start));
-  if (!ok) {
-    throw new InvalidArgumentError(
-      `Invalid range { start: ${start}, end: ${end} } for '${path}': ` +
-        "start must be a whole number >= 0 and end (exclusive) >= start",
-      { path, flavor },
-    );
-  }
-}
-
-/**
- * Clamps a validated range to a size: returns `[start, end)` with
- * `0 <= start <= end <= size`.
- *
- * @param range the requested range, or undefined for the whole file
- * @param size the file size
- * @returns the clamped bounds
- *
- * @example
- * ```ts
- * import { clampRange } from "./base.ts";
- * console.assert(clampRange({ start: 5, end: 100 }, 10).join() === "5,10");
- * console.assert(clampRange({ start: 20 }, 10).join() === "10,10");
- * ```
- */
-export function clampRange(
-  range: ByteRange | undefined,
-  size: number,
-): [number, number] {
-  if (!range) return [0, size];
-  const start = Math.min(range.start, size);
-  const end = Math.min(range.end ?? size, size);
-  return [start, Math.max(start, end)];
 }

@@ -19,9 +19,11 @@
  * @module
  */
 
-import type { BaseArtifactStore, OpenMode, WalkEntry, WalkOptions } from "./base.ts";
+import type { BaseArtifactStore } from "./base.ts";
+import type { OpenMode } from "./open_mode.ts";
+import type { WalkEntry, WalkOptions } from "./types.ts";
 import { type ErrorContext, isAbortReason, toStoreError } from "./errors.ts";
-import { intoDirectory } from "./path.ts";
+import { intoDirectory } from "./keys.ts";
 import { wrongChunk } from "./streams.ts";
 
 /** The operations guarded, with the verb their error messages use. */

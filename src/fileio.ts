@@ -2,7 +2,8 @@
  * `fileio`: the file functions that dispatch any path to the right store, as
  * `zenml.io.fileio` does. A path goes to the registered store whose root is its
  * longest prefix; otherwise to a store made for its scheme (with credentials from
- * the environment); plain paths go to the local file system.
+ * the environment); plain paths go to the local file system. Which store serves a
+ * path is decided in `fileio_stores.ts`; this module holds the functions.
  *
  * @example
  * ```ts
@@ -16,114 +17,27 @@
  */
 
 import type {
-  BaseArtifactStore,
   BinaryReadMode,
   BinaryWriteMode,
-  CopyOptions,
   OpenMode,
+  TextReadMode,
+  TextWriteMode,
+} from "./open_mode.ts";
+import type {
+  CopyOptions,
   OpenOptions,
   ReadOptions,
   StatResult,
-  TextReadMode,
-  TextWriteMode,
   WalkEntry,
   WalkOptions,
   WriteOptions,
-} from "./base.ts";
-import { FileExistsError, InvalidPathError } from "./errors.ts";
-import { createArtifactStore } from "./registry.ts";
-import { cwd } from "./_runtime.ts";
-import { intoDirectory, splitScheme } from "./path.ts";
+} from "./types.ts";
+import { FileExistsError } from "./errors.ts";
+import { absolute, storeFor } from "./fileio_stores.ts";
+import { intoDirectory } from "./keys.ts";
 import { readAllBytes, readAllText, writeAll, wrongChunk } from "./streams.ts";
 
-const stores: BaseArtifactStore[] = [];
-const automatic = new Map<string, Promise<BaseArtifactStore>>();
-
-/**
- * Makes `fileio` send paths inside `store.path` to this store.
- *
- * @param store the store
- *
- * @example
- * ```ts
- * import { fileio, MemoryArtifactStore } from "../mod.ts";
- * const store = new MemoryArtifactStore({ path: "memory://reg-doc" });
- * fileio.register(store);
- * fileio.unregister(store);
- * ```
- */
-export function register(store: BaseArtifactStore): void {
-  if (!stores.includes(store)) stores.push(store);
-}
-
-/**
- * Stops sending paths to a registered store.
- *
- * @param store the store
- * @returns true when it was registered
- *
- * @example
- * ```ts
- * import { fileio, MemoryArtifactStore } from "../mod.ts";
- * console.assert(!fileio.unregister(new MemoryArtifactStore({ path: "memory://u" })));
- * ```
- */
-export function unregister(store: BaseArtifactStore): boolean {
-  const i = stores.indexOf(store);
-  if (i < 0) return false;
-  stores.splice(i, 1);
-  return true;
-}
-
-/** Makes a plain relative path absolute against the working directory. */
-function absolute(path: string): string {
-  if (typeof path !== "string" || path === "") {
-    throw new InvalidPathError(`Path is empty: pass a URI or a file path`, {
-      path,
-    });
-  }
-  const p = path.replaceAll("\\", "/");
-  if (splitScheme(p) || p.startsWith("/")) return path;
-  const base = cwd();
-  if (!base) {
-    throw new InvalidPathError(
-      `Path '${path}' is relative and this runtime has no working directory: use a full URI`,
-      { path },
-    );
-  }
-  return `${base}/${p}`;
-}
-
-/**
- * The store that serves a path: the registered store with the longest root
- * containing it, else a store for its scheme (bucket-level root), else local.
- *
- * @param path a URI or file path
- * @returns the store
- *
- * @example
- * ```ts
- * import { fileio } from "../mod.ts";
- * console.assert((await fileio.storeFor("memory://x/y")).flavor === "memory");
- * ```
- */
-export async function storeFor(path: string): Promise<BaseArtifactStore> {
-  const p = absolute(path);
-  let best: BaseArtifactStore | undefined;
-  for (const s of stores) {
-    if (s.contains(p) && (!best || s.path.length > best.path.length)) best = s;
-  }
-  if (best) return best;
-  const split = splitScheme(p.replaceAll("\\", "/"));
-  const root = split ? `${split[0]}://${split[1].split("/")[0]}` : "/";
-  let store = automatic.get(root);
-  if (!store) {
-    store = createArtifactStore(split && split[0] !== "file" ? root : "/");
-    automatic.set(root, store);
-    store.catch(() => automatic.delete(root));
-  }
-  return await store;
-}
+export { register, storeFor, unregister } from "./fileio_stores.ts";
 
 /** Opens a file for reading text. */
 export function open(

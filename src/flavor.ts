@@ -15,9 +15,10 @@
  */
 
 import * as v from "valibot";
-import type { ArtifactStoreConfig, BaseArtifactStore } from "./base.ts";
+import type { BaseArtifactStore } from "./base.ts";
+import type { ArtifactStoreConfig } from "./types.ts";
 import { ConfigError } from "./errors.ts";
-import { checkRootScheme, stripQuotes } from "./path.ts";
+import { checkRootScheme, stripQuotes } from "./uri.ts";
 import { closestName } from "./suggest.ts";
 
 /**

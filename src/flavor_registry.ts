@@ -18,12 +18,13 @@
  * @module
  */
 
-import type { ArtifactStoreConfig, BaseArtifactStore } from "./base.ts";
+import type { ArtifactStoreConfig } from "./types.ts";
+import type { BaseArtifactStore } from "./base.ts";
 import { BaseArtifactStore as Base } from "./base.ts";
 import { type BuiltinInfo, BUILTINS, importHint, PACKAGE } from "./builtins.ts";
 import { ConfigError, NotSupportedError } from "./errors.ts";
 import { type ArtifactStoreClass, type Flavor, flavorFromClass, validateConfig } from "./flavor.ts";
-import { bareScheme, splitScheme, stripQuotes } from "./path.ts";
+import { bareScheme, splitScheme, stripQuotes } from "./uri.ts";
 
 /**
  * A flavor registered by name and schemes whose code loads only when first used

@@ -14,7 +14,7 @@
  * @module
  */
 
-import type { StatResult } from "./base.ts";
+import type { StatResult } from "./types.ts";
 import type { ArtifactStoreError, ArtifactStoreErrorOptions, ErrorCode } from "./errors.ts";
 import * as errors from "./errors.ts";
 

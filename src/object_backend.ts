@@ -10,7 +10,8 @@
  * @module
  */
 
-import { BaseArtifactStore, type PresignOptions } from "./base.ts";
+import { BaseArtifactStore } from "./base.ts";
+import type { PresignOptions } from "./types.ts";
 import {
   type ArtifactStoreError,
   type ArtifactStoreErrorOptions,
@@ -21,7 +22,7 @@ import {
   InvalidPathError,
 } from "./errors.ts";
 import { paginate } from "./http/mod.ts";
-import { joinKey } from "./path.ts";
+import { joinKey } from "./keys.ts";
 import { type At, fileExistsError, notFoundError } from "./fs_errors.ts";
 import { mapLimit } from "./concurrency.ts";
 import { concatBytes, readAllBytes } from "./streams.ts";

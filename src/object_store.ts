@@ -15,15 +15,15 @@
  * @module
  */
 
+import type { WriteKind } from "./open_mode.ts";
 import type {
   Capabilities,
   CopyOptions,
   DirEntries,
   ReadOptions,
   StatResult,
-  WriteKind,
   WriteOptions,
-} from "./base.ts";
+} from "./types.ts";
 import {
   AuthenticationError,
   FileExistsError,
@@ -35,7 +35,8 @@ import {
 } from "./errors.ts";
 import { type CompiledGlob, literalPrefix, matchFile, matchGlob } from "./glob.ts";
 import { resumableBody } from "./http/mod.ts";
-import { compareCodePoints, joinKey } from "./path.ts";
+import { joinKey } from "./keys.ts";
+import { compareCodePoints } from "./order.ts";
 import { mapLimit } from "./concurrency.ts";
 import { partWriter } from "./part_writer.ts";
 import { emptyBody } from "./streams.ts";

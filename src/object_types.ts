@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { ArtifactStoreConfig } from "./base.ts";
+import type { ArtifactStoreConfig } from "./types.ts";
 import type { ArtifactStoreError } from "./errors.ts";
 import type { BodyPart } from "./http/mod.ts";
 

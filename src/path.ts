@@ -1,6 +1,7 @@
 /**
- * Paths and URIs: parsing a store root, resolving a path against it (with the
- * root-bounds check), joining, and sorting names by Unicode code point.
+ * Paths against a store root: parsing and normalizing the root, resolving a path
+ * to the key relative to it (with the root-bounds check), and joining a key back
+ * into a full URI.
  *
  * Paths are literal, never URL-decoded: `pct%20.txt` is a name with `%20` in it.
  * Backslashes count as separators, `.` and `..` are resolved, and a path that is
@@ -18,6 +19,7 @@
  */
 
 import { ConfigError, InvalidPathError } from "./errors.ts";
+import { bareScheme, splitScheme, stripQuotes } from "./uri.ts";
 
 /** A parsed store root. */
 export interface StoreRoot {
@@ -27,51 +29,6 @@ export interface StoreRoot {
   readonly scheme: string;
   /** Root segments: for URIs the authority (bucket) first, then the prefix. */
   readonly segments: readonly string[];
-}
-
-const SCHEME_RE = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//;
-
-/**
- * Removes one pair of matching quotes (`'`, `"` or `` ` ``, as ZenML strips) around a
- * string, and the whitespace around it (configured paths are often pasted quoted).
- *
- * @param s the raw string
- * @returns the string without the quotes
- *
- * @example
- * ```ts
- * import { stripQuotes } from "./path.ts";
- * console.assert(stripQuotes(` "s3://b/p" `) === "s3://b/p");
- * console.assert(stripQuotes("`s3://b/p`") === "s3://b/p");
- * ```
- */
-export function stripQuotes(s: string): string {
-  const t = s.trim();
-  if (
-    t.length >= 2 && (t[0] === '"' || t[0] === "'" || t[0] === "`") && t[t.length - 1] === t[0]
-  ) {
-    return t.slice(1, -1).trim();
-  }
-  return t;
-}
-
-/**
- * Splits `scheme://rest` into its lower-case scheme and the rest.
- *
- * @param s a path or URI
- * @returns `[scheme, rest]`, or `null` when `s` has no scheme
- *
- * @example
- * ```ts
- * import { splitScheme } from "./path.ts";
- * console.assert(splitScheme("S3://b/k")?.[0] === "s3");
- * console.assert(splitScheme("/tmp/x") === null);
- * ```
- */
-export function splitScheme(s: string): [string, string] | null {
-  const m = SCHEME_RE.exec(s);
-  if (!m) return null;
-  return [m[1].toLowerCase(), s.slice(m[0].length)];
 }
 
 /**
@@ -259,50 +216,6 @@ function outside(
 }
 
 /**
- * Checks that a store root's scheme is one the flavor serves (a plain path counts as
- * `file://`), as every way of making a store does.
- *
- * @param flavor the flavor name, for the message
- * @param schemes the flavor's schemes (`["s3://"]`; empty: any plain path)
- * @param path the configured root
- * @throws {ConfigError} naming the schemes the flavor takes
- *
- * @example
- * ```ts
- * import { checkRootScheme } from "./path.ts";
- * checkRootScheme("s3", ["s3://"], "s3://bucket/runs");
- * let refused = false;
- * try {
- *   checkRootScheme("s3", ["s3://"], "/bucket/runs");
- * } catch {
- *   refused = true;
- * }
- * console.assert(refused);
- * ```
- */
-export function checkRootScheme(flavor: string, schemes: readonly string[], path: string): void {
-  const split = splitScheme(path.replaceAll("\\", "/"));
-  const bare = schemes.map(bareScheme);
-  const plainOk = bare.includes("file") || bare.length === 0;
-  if (split ? bare.includes(split[0]) : plainOk) return;
-  const list = schemes.map((s) => `'${s}'`).join(", ") || "plain paths";
-  const hint = split
-    ? ""
-    : `: a path without a scheme is a local path; write e.g. '${schemes[0] ?? ""}${
-      path.replace(/^[/\\]+/, "")
-    }'`;
-  throw new ConfigError(
-    `The '${flavor}' flavor takes paths starting with ${list}, not '${path}'${hint}`,
-    { flavor, path },
-  );
-}
-
-/** `"s3://"` or `"s3"` → `"s3"`. */
-export function bareScheme(s: string): string {
-  return s.replace(/:\/\/$/, "").replace(/:$/, "").toLowerCase();
-}
-
-/**
  * Joins a root and a relative key into a full URI.
  *
  * @param root the store root
@@ -322,145 +235,4 @@ export function joinUri(root: StoreRoot, rel: string): string {
     return root.scheme === "" ? "/" + rel : `${root.scheme}://${rel}`;
   }
   return `${root.uri}/${rel}`;
-}
-
-/**
- * Joins relative keys, skipping empty ones.
- *
- * @param parts keys or names
- * @returns the joined key
- *
- * @example
- * ```ts
- * import { joinKey } from "./path.ts";
- * console.assert(joinKey("", "a", "b") === "a/b");
- * ```
- */
-export function joinKey(...parts: string[]): string {
-  return parts.filter((p) => p !== "").join("/");
-}
-
-/**
- * The parent of a relative key (`""` for a top-level key or the root).
- *
- * @param rel a relative key
- * @returns its parent key
- *
- * @example
- * ```ts
- * import { parentKey } from "./path.ts";
- * console.assert(parentKey("a/b/c") === "a/b" && parentKey("a") === "");
- * ```
- */
-export function parentKey(rel: string): string {
-  const i = rel.lastIndexOf("/");
-  return i < 0 ? "" : rel.slice(0, i);
-}
-
-/**
- * The last segment of a relative key.
- *
- * @param rel a relative key
- * @returns the base name
- *
- * @example
- * ```ts
- * import { baseName } from "./path.ts";
- * console.assert(baseName("a/b/c.txt") === "c.txt");
- * ```
- */
-export function baseName(rel: string): string {
-  return rel.slice(rel.lastIndexOf("/") + 1);
-}
-
-/**
- * Tells whether a path names a directory by its form: it ends in `/` (or `\`).
- *
- * @param path a URI or path
- * @returns true when it ends in a separator
- *
- * @example
- * ```ts
- * import { endsWithSeparator } from "./path.ts";
- * console.assert(endsWithSeparator("s3://b/runs/") && !endsWithSeparator("s3://b/runs"));
- * ```
- */
-export function endsWithSeparator(path: string): boolean {
-  return typeof path === "string" && /[/\\]$/.test(path);
-}
-
-/**
- * The destination of a copy or rename, by the rule every flavor and the CLI share: a
- * destination ending in `/` names a directory, and the source keeps its base name
- * inside it (`copy("a/b.txt", "out/")` writes `out/b.txt`, as fsspec, `cp` and
- * `aws s3 cp` do). Any other destination is returned unchanged.
- *
- * @param src the source path (its last segment is the base name)
- * @param dst the destination path
- * @returns the destination file path
- *
- * @example
- * ```ts
- * import { intoDirectory } from "./path.ts";
- * console.assert(intoDirectory("s3://b/x/model.pt", "s3://b/out/") === "s3://b/out/model.pt");
- * console.assert(intoDirectory("x/model.pt", "y.pt") === "y.pt");
- * ```
- */
-export function intoDirectory(src: string, dst: string): string {
-  if (!endsWithSeparator(dst) || typeof src !== "string") return dst;
-  const segs = src.replaceAll("\\", "/").split("/").filter((s) => s !== "");
-  const name = segs.at(-1);
-  // A source that names no file ('.', '..', a bare root) keeps the destination as
-  // given: the operation then refuses it with the usual error.
-  if (name === undefined || name === "." || name === ".." || name.endsWith(":")) return dst;
-  const dir = dst.replace(/[/\\]+$/, "");
-  return dir.endsWith(":") ? dst + name : dir + "/" + name;
-}
-
-/** Maps a UTF-16 code unit so that numeric order equals code point order. */
-function fixup(c: number): number {
-  if (c >= 0xe000) return c - 0x800;
-  if (c >= 0xd800) return c + 0x2000;
-  return c;
-}
-
-/**
- * Compares two strings by Unicode code point (the order S3 lists keys in, and
- * Python's), unlike JavaScript's default UTF-16 code unit order.
- *
- * @param a first string
- * @param b second string
- * @returns negative, zero or positive
- *
- * @example
- * ```ts
- * import { compareCodePoints } from "./path.ts";
- * // U+FF61 sorts before U+1F600 by code point, after it by UTF-16 unit.
- * console.assert(compareCodePoints("\uff61", "\u{1f600}") < 0);
- * ```
- */
-export function compareCodePoints(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return fixup(x) - fixup(y);
-  }
-  return a.length - b.length;
-}
-
-/**
- * Sorts names in place by code point and returns them.
- *
- * @param names the names to sort
- * @returns the same array, sorted
- *
- * @example
- * ```ts
- * import { sortNames } from "./path.ts";
- * console.assert(sortNames(["b", "B", "a"]).join() === "B,a,b");
- * ```
- */
-export function sortNames<T extends string>(names: T[]): T[] {
-  return names.sort(compareCodePoints);
 }

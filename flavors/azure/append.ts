@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { WriteOptions } from "../../src/base.ts";
+import type { WriteOptions } from "../../src/types.ts";
 import { ArtifactStoreError, FileNotFoundError, NotSupportedError } from "../../src/errors.ts";
 import type { AzureBlobClient, BlobProperties } from "./client.ts";
 import { FLAVOR } from "./errors.ts";

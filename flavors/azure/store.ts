@@ -16,7 +16,7 @@
 
 import { mapLimit } from "../../src/concurrency.ts";
 import { BUILTINS } from "../../src/builtins.ts";
-import type { Capabilities, WriteOptions } from "../../src/base.ts";
+import type { Capabilities, WriteOptions } from "../../src/types.ts";
 import {
   type ArtifactStoreError,
   ConfigError,

@@ -27,7 +27,7 @@
 
 import { mapLimit } from "../../src/concurrency.ts";
 import { BUILTINS } from "../../src/builtins.ts";
-import type { Capabilities, CopyOptions, WriteOptions } from "../../src/base.ts";
+import type { Capabilities, CopyOptions, WriteOptions } from "../../src/types.ts";
 import { FileExistsError, NotSupportedError, PreconditionFailedError } from "../../src/errors.ts";
 import { type Flavor, parseConfig } from "../../src/flavor.ts";
 import { ObjectStore } from "../../src/object_store.ts";
@@ -40,7 +40,7 @@ import type {
   ObjectMeta,
   PutOptions,
 } from "../../src/object_backend.ts";
-import { baseName, joinKey, parentKey } from "../../src/path.ts";
+import { baseName, joinKey, parentKey } from "../../src/keys.ts";
 import { GcsClient } from "./client.ts";
 import {
   DEFAULT_PART_SIZE,

@@ -13,10 +13,10 @@
  */
 
 import * as v from "valibot";
-import type { ArtifactStoreConfig, Capabilities } from "../../src/base.ts";
+import type { ArtifactStoreConfig, Capabilities } from "../../src/types.ts";
 import { closedConfig, type StandardSchemaV1 } from "../../src/flavor.ts";
 import type { RetryOptions } from "../../src/http/mod.ts";
-import { stripQuotes } from "../../src/path.ts";
+import { stripQuotes } from "../../src/uri.ts";
 
 /** Configuration of an http store. */
 export interface HttpStoreConfig extends ArtifactStoreConfig {

@@ -7,17 +7,17 @@
  */
 
 import { BUILTINS } from "../../src/builtins.ts";
-import {
-  BaseArtifactStore,
-  type Capabilities,
-  type CopyOptions,
-  type ReadOptions,
-  type StatResult,
-  type WalkEntry,
-  type WalkOptions,
-  type WriteKind,
-  type WriteOptions,
-} from "../../src/base.ts";
+import { BaseArtifactStore } from "../../src/base.ts";
+import type { WriteKind } from "../../src/open_mode.ts";
+import type {
+  Capabilities,
+  CopyOptions,
+  ReadOptions,
+  StatResult,
+  WalkEntry,
+  WalkOptions,
+  WriteOptions,
+} from "../../src/types.ts";
 import {
   type ArtifactStoreError,
   ConfigError,
@@ -47,7 +47,8 @@ import {
   statFromJson,
   type StatJson,
 } from "../../src/http_wire.ts";
-import { joinKey, stripQuotes } from "../../src/path.ts";
+import { joinKey } from "../../src/keys.ts";
+import { stripQuotes } from "../../src/uri.ts";
 import { emptyBody } from "../../src/streams.ts";
 import { getEnv } from "../../src/_runtime.ts";
 import { httpConfigSchema, type HttpStoreConfig } from "./config.ts";

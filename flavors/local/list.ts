@@ -21,8 +21,8 @@
  * @module
  */
 
-import type { DirEntries } from "../../src/base.ts";
-import { sortNames } from "../../src/path.ts";
+import type { DirEntries } from "../../src/types.ts";
+import { sortNames } from "../../src/order.ts";
 import type { Fs } from "./fs.ts";
 import { isTempName } from "./write.ts";
 

@@ -21,7 +21,8 @@
  * @module
  */
 
-import { clampRange, type ReadOptions } from "../../src/base.ts";
+import { clampRange } from "../../src/range.ts";
+import type { ReadOptions } from "../../src/types.ts";
 import { type At, isADirectoryError } from "../../src/fs_errors.ts";
 import { fsError } from "./errors.ts";
 import type { FileHandle, Fs } from "./fs.ts";

@@ -19,16 +19,16 @@
  */
 
 import { BUILTINS } from "../../src/builtins.ts";
-import {
-  BaseArtifactStore,
-  type Capabilities,
-  type CopyOptions,
-  type DirEntries,
-  type ReadOptions,
-  type StatResult,
-  type WriteKind,
-  type WriteOptions,
-} from "../../src/base.ts";
+import { BaseArtifactStore } from "../../src/base.ts";
+import type {
+  Capabilities,
+  CopyOptions,
+  DirEntries,
+  ReadOptions,
+  StatResult,
+  WriteOptions,
+} from "../../src/types.ts";
+import type { WriteKind } from "../../src/open_mode.ts";
 import {
   type ArtifactStoreError,
   IsADirectoryError,
@@ -45,7 +45,8 @@ import {
 } from "../../src/fs_errors.ts";
 import { cwd } from "../../src/_runtime.ts";
 import { parseConfig, plainConfigSchema } from "../../src/flavor.ts";
-import { parentKey, splitScheme, stripQuotes } from "../../src/path.ts";
+import { parentKey } from "../../src/keys.ts";
+import { splitScheme, stripQuotes } from "../../src/uri.ts";
 import { fsError, makedirsError, parentDirError } from "./errors.ts";
 import { errnoCode, type Fs, loadFs, statOrNull, type Stats } from "./fs.ts";
 import { listNames, scanEntries } from "./list.ts";

@@ -31,7 +31,8 @@
  * @module
  */
 
-import type { WriteKind, WriteOptions } from "../../src/base.ts";
+import type { WriteKind } from "../../src/open_mode.ts";
+import type { WriteOptions } from "../../src/types.ts";
 import type { At } from "../../src/fs_errors.ts";
 import { fsError } from "./errors.ts";
 import type { FileHandle, Fs } from "./fs.ts";

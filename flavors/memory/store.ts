@@ -17,17 +17,17 @@
  */
 
 import { BUILTINS } from "../../src/builtins.ts";
-import {
-  BaseArtifactStore,
-  type Capabilities,
-  clampRange,
-  type CopyOptions,
-  type DirEntries,
-  type ReadOptions,
-  type StatResult,
-  type WriteKind,
-  type WriteOptions,
-} from "../../src/base.ts";
+import { BaseArtifactStore } from "../../src/base.ts";
+import type {
+  Capabilities,
+  CopyOptions,
+  DirEntries,
+  ReadOptions,
+  StatResult,
+  WriteOptions,
+} from "../../src/types.ts";
+import { clampRange } from "../../src/range.ts";
+import type { WriteKind } from "../../src/open_mode.ts";
 import { FileExistsError, NotADirectoryError } from "../../src/errors.ts";
 import {
   type At,
@@ -38,7 +38,8 @@ import {
   notFoundError,
   parentMissingError,
 } from "../../src/fs_errors.ts";
-import { baseName, parentKey, sortNames } from "../../src/path.ts";
+import { baseName, parentKey } from "../../src/keys.ts";
+import { sortNames } from "../../src/order.ts";
 import { bytesToStream, concatBytes } from "../../src/streams.ts";
 import { parseConfig, plainConfigSchema } from "../../src/flavor.ts";
 import {

@@ -21,7 +21,7 @@
  * @module
  */
 
-import type { WriteOptions } from "../../src/base.ts";
+import type { WriteOptions } from "../../src/types.ts";
 
 /**
  * A sink whose chunks are committed together on `close()`.

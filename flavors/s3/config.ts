@@ -19,7 +19,7 @@ import {
   cloudConfigEntries,
   type StandardSchemaV1,
 } from "../../src/flavor.ts";
-import type { ArtifactStoreConfig } from "../../src/base.ts";
+import type { ArtifactStoreConfig } from "../../src/types.ts";
 import type { RetryOptions } from "../../src/http/mod.ts";
 import type { ObjectStoreConfig } from "../../src/object_backend.ts";
 

@@ -15,7 +15,7 @@
 
 import { mapLimit } from "../../src/concurrency.ts";
 import { BUILTINS } from "../../src/builtins.ts";
-import type { Capabilities } from "../../src/base.ts";
+import type { Capabilities } from "../../src/types.ts";
 import { ArtifactStoreError, InvalidArgumentError } from "../../src/errors.ts";
 import { type Flavor, parseConfig } from "../../src/flavor.ts";
 import { ObjectStore } from "../../src/object_store.ts";

@@ -10,7 +10,7 @@ import { ConfigError } from "../errors.ts";
 import { validateConfig } from "../flavor.ts";
 import { getFlavor, getFlavorForScheme, type StoreConfig } from "../registry.ts";
 import * as fileio from "../fileio.ts";
-import { splitScheme } from "../path.ts";
+import { splitScheme } from "../uri.ts";
 /** Where the CLI's output goes and where its environment comes from. */
 export interface CliIO {
   /** Prints a line on stdout. */

@@ -9,7 +9,7 @@ import {
   FileNotFoundError,
   NotADirectoryError,
 } from "../errors.ts";
-import { baseName } from "../path.ts";
+import { baseName } from "../keys.ts";
 import {
   child,
   type Ctx,

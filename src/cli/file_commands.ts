@@ -4,7 +4,7 @@ import { UsageError } from "./args.ts";
 import { humanSize } from "./output.ts";
 import type { BaseArtifactStore } from "../base.ts";
 import { ConfigError, FileExistsError, FileNotFoundError, NotADirectoryError } from "../errors.ts";
-import { baseName } from "../path.ts";
+import { baseName } from "../keys.ts";
 import {
   child,
   type Command,

@@ -2,7 +2,7 @@
 // `/glob?pattern=`, and `/walk/{path}?topdown=` streamed as NDJSON.
 
 import type { Hono } from "hono";
-import type { WalkEntry } from "../base.ts";
+import type { WalkEntry } from "../types.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { encodeWalkLine, type ExistsJson, QUERY } from "../http_wire.ts";
 import { joinUri } from "../path.ts";

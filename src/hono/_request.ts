@@ -4,7 +4,7 @@
 
 import type { Context } from "hono";
 import { routePath } from "hono/route";
-import type { StatResult } from "../base.ts";
+import type { StatResult } from "../types.ts";
 import { InvalidArgumentError, InvalidPathError } from "../errors.ts";
 import { guessContentType } from "./_content_type.ts";
 import { metadataToHeaders } from "../http_wire.ts";

@@ -2,7 +2,8 @@
 // answers with the root taken out, errors turned into statuses and JSON bodies.
 
 import type { Context } from "hono";
-import type { BaseArtifactStore, StatResult } from "../base.ts";
+import type { BaseArtifactStore } from "../base.ts";
+import type { StatResult } from "../types.ts";
 import {
   ArtifactStoreError,
   AuthenticationError,
@@ -17,7 +18,8 @@ import {
   type StatJson,
   statToJson,
 } from "../http_wire.ts";
-import { resolvePath, splitScheme, type StoreRoot } from "../path.ts";
+import { resolvePath, type StoreRoot } from "../path.ts";
+import { splitScheme } from "../uri.ts";
 
 /** The client's own credentials were refused (by the `authorize` hook): 401. */
 export class ClientAuthenticationError extends AuthenticationError {}

@@ -7,7 +7,7 @@ import {
   type GcsStoreConfig,
   type ServiceAccountKey,
 } from "../../flavors/gcs/mod.ts";
-import type { Capabilities } from "../../src/base.ts";
+import type { Capabilities } from "../../src/types.ts";
 import { type GcsFixture, makeServiceAccount, startFixture } from "./fixture.ts";
 
 /** 1 MiB. */

@@ -1,13 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  compareCodePoints,
-  joinUri,
-  parseRoot,
-  resolvePath,
-  sortNames,
-  stripQuotes,
-} from "../../src/path.ts";
+import { joinUri, parseRoot, resolvePath } from "../../src/path.ts";
+import { compareCodePoints, sortNames } from "../../src/order.ts";
+import { stripQuotes } from "../../src/uri.ts";
 import { ConfigError, InvalidPathError } from "../../mod.ts";
 
 test("paths: parseRoot normalizes URIs and local paths", () => {
