@@ -51,12 +51,11 @@ export {
 export {
   type AzureAuth,
   type AzureSettings,
-  type ConnectionString,
-  parseConnectionString,
   resolveAzureSettings,
   type ResolveOptions,
-  TokenCache,
 } from "./credentials.ts";
+export { type ConnectionString, parseConnectionString } from "./connection_string.ts";
+export { TokenCache } from "./entra.ts";
 export { API_VERSION, type BlobSasOptions, generateBlobSas } from "./auth.ts";
 
 import { registerBuiltin } from "../../src/flavor_registry.ts";

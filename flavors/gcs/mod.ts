@@ -57,8 +57,8 @@ export {
   type GcsCredentialSource,
   resolveGcsAuth,
   type ResolveGcsAuthOptions,
-  type SigningKey,
 } from "./credentials.ts";
+export type { SigningKey } from "./key_file.ts";
 export { type SignedUrlV4, signUrlV4, type SignUrlV4Input } from "./signer.ts";
 export type { RetryOptions } from "../../src/http/mod.ts";
 

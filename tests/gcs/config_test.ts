@@ -22,7 +22,8 @@ import {
   resolveGcsAuth,
   type ServiceAccountKey,
 } from "../../flavors/gcs/mod.ts";
-import { normalizeEndpoint, parseKeyFile } from "../../flavors/gcs/credentials.ts";
+import { normalizeEndpoint } from "../../flavors/gcs/endpoint.ts";
+import { parseKeyFile } from "../../flavors/gcs/key_file.ts";
 import { mapGcsError } from "../../flavors/gcs/errors.ts";
 import { parseBatchAnswer as parseBatchResponse } from "../../flavors/gcs/batch.ts";
 import { parseGoogHash } from "../../flavors/gcs/objects.ts";
