@@ -29,7 +29,7 @@
 import type { BaseArtifactStore } from "../src/base.ts";
 import type { Hono } from "hono";
 import { artifactStoreApp } from "../src/hono/mod.ts";
-import { R2ArtifactStore } from "../flavors/r2.ts";
+import { R2ArtifactStore } from "../flavors/r2/mod.ts";
 
 /** The bindings this worker reads. */
 export interface Env {

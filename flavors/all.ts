@@ -24,7 +24,7 @@ const LOADERS: Partial<Record<string, () => Promise<Flavor>>> = {
   azure: async () => (await import("./azure/mod.ts")).azureFlavor as Flavor,
   gcp: async () => (await import("./gcs/mod.ts")).gcsFlavor as Flavor,
   http: async () => (await import("./http/mod.ts")).httpFlavor as Flavor,
-  r2: async () => (await import("./r2.ts")).r2Flavor as Flavor,
+  r2: async () => (await import("./r2/mod.ts")).r2Flavor as Flavor,
 };
 
 for (const info of Object.values(BUILTINS) as BuiltinInfo[]) {

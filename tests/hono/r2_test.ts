@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ConfigError, createArtifactStore, listFlavors } from "../../mod.ts";
-import { R2ArtifactStore, type R2BucketLike } from "../../flavors/r2.ts";
+import { R2ArtifactStore, type R2BucketLike } from "../../flavors/r2/mod.ts";
 
 const fake: R2BucketLike = {
   head: () => Promise.resolve(null),

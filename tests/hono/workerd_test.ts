@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { HttpArtifactStore } from "../../flavors/http/mod.ts";
-import { R2ArtifactStore, type R2BucketLike } from "../../flavors/r2.ts";
+import { R2ArtifactStore, type R2BucketLike } from "../../flavors/r2/mod.ts";
 import { conformance, patternBytes, sha256 } from "../conformance/suite.ts";
 import { readAllBytes } from "../../src/streams.ts";
 import { emulator, runtimeName, testTmp } from "../_env.ts";

@@ -18,7 +18,7 @@ import { S3ArtifactStore } from "../../flavors/s3/mod.ts";
 import { GcsArtifactStore } from "../../flavors/gcs/mod.ts";
 import { AzureArtifactStore } from "../../flavors/azure/mod.ts";
 import { HttpArtifactStore } from "../../flavors/http/mod.ts";
-import { R2ArtifactStore } from "../../flavors/r2.ts";
+import { R2ArtifactStore } from "../../flavors/r2/mod.ts";
 import { configKeys, validateConfig } from "../../src/flavor.ts";
 import { getFlavor } from "../../src/registry.ts";
 

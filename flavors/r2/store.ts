@@ -1,45 +1,19 @@
 /**
- * The `r2` flavor (`r2://BINDING/prefix`): a Cloudflare R2 bucket reached through a
- * Workers binding, for stores inside a worker. The binding object is passed in the
- * configuration (`bucket`, or `env` holding it under the URI's first segment); no
- * credentials, no HTTP.
- *
- * Every artifact-store operation comes from {@linkcode ObjectStore} over the
- * binding's `head`, `get` (ranges, `onlyIf`), `put` (`onlyIf` for create-only),
- * `list` (delimiter and cursor), `delete` (up to 1000 keys) and
- * `createMultipartUpload` (equal part sizes, as R2 requires). The binding has no
- * server-side copy: `copyfile` and `rename` stream the object through the worker
- * part by part.
- *
- * @example In a worker
- * ```ts ignore
- * import { R2ArtifactStore } from "./r2.ts";
- *
- * export default {
- *   async fetch(_req: Request, env: { BUCKET: unknown }) {
- *     const store = new R2ArtifactStore({ path: "r2://BUCKET/artifacts", env });
- *     return Response.json(await store.listdir("r2://BUCKET/artifacts"));
- *   },
- * };
- * ```
+ * {@linkcode R2ArtifactStore}: the `r2` flavor (`r2://BINDING/prefix`) over a
+ * Workers R2 binding, on the shared {@linkcode ObjectStore} algorithms: each of
+ * its object calls is one binding method, with R2's errors mapped by
+ * `errors.ts`. The binding has no server-side copy, so `copyfile` and `rename`
+ * stream the object through the worker part by part.
  *
  * @module
  */
 
-import { emptyBody } from "../src/streams.ts";
-import { BUILTINS } from "../src/builtins.ts";
-import { registerBuiltin } from "../src/flavor_registry.ts";
-import * as v from "valibot";
-import type { Capabilities } from "../src/types.ts";
-import {
-  ArtifactStoreError,
-  ConfigError,
-  FileNotFoundError,
-  InvalidPathError,
-  PreconditionFailedError,
-} from "../src/errors.ts";
-import { closedConfig, type Flavor, parseConfig, type StandardSchemaV1 } from "../src/flavor.ts";
-import { ObjectStore } from "../src/object_store.ts";
+import { emptyBody } from "../../src/streams.ts";
+import { BUILTINS } from "../../src/builtins.ts";
+import type { Capabilities } from "../../src/types.ts";
+import { type ArtifactStoreError, ConfigError, PreconditionFailedError } from "../../src/errors.ts";
+import { type Flavor, parseConfig } from "../../src/flavor.ts";
+import { ObjectStore } from "../../src/object_store.ts";
 import type {
   DeleteFailure,
   GetResult,
@@ -47,135 +21,23 @@ import type {
   ListPageOptions,
   MultipartUpload,
   ObjectMeta,
-  ObjectStoreConfig,
   PutOptions,
-} from "../src/object_backend.ts";
-import { stripQuotes } from "../src/uri.ts";
-
-/** The part of an R2 object's description this flavor reads. */
-export interface R2ObjectLike {
-  /** The key. */
-  key: string;
-  /** Size in bytes. */
-  size: number;
-  /** The entity tag, unquoted. */
-  etag: string;
-  /** The entity tag as an HTTP header value (quoted). */
-  httpEtag?: string;
-  /** Upload time. */
-  uploaded: Date;
-  /** HTTP metadata; `contentType` is used. */
-  httpMetadata?: { contentType?: string };
-  /** User metadata. */
-  customMetadata?: Record<string, string>;
-  /** The range a ranged `get` returned. */
-  range?: { offset?: number; length?: number };
-}
-
-/** An R2 object with its body, as `get` returns it. */
-export interface R2ObjectBodyLike extends R2ObjectLike {
-  /** The bytes. */
-  body: ReadableStream<Uint8Array>;
-}
-
-/** One page of an R2 listing. */
-export interface R2ListResultLike {
-  /** Objects on this page. */
-  objects: R2ObjectLike[];
-  /** True when more pages follow. */
-  truncated: boolean;
-  /** The cursor for the next page. */
-  cursor?: string;
-  /** Common prefixes, with a delimiter. */
-  delimitedPrefixes: string[];
-}
-
-/** An R2 multipart upload in progress. */
-export interface R2MultipartUploadLike {
-  /** Uploads one part (1-based). */
-  uploadPart(
-    partNumber: number,
-    value: Uint8Array,
-  ): Promise<{ partNumber: number; etag: string }>;
-  /** Commits the parts. */
-  complete(
-    parts: { partNumber: number; etag: string }[],
-  ): Promise<R2ObjectLike>;
-  /** Discards the upload. */
-  abort(): Promise<void>;
-}
-
-/**
- * The methods of a Workers R2 binding (`R2Bucket`) this flavor uses — a structural
- * type, so no `@cloudflare/workers-types` dependency is needed.
- */
-export interface R2BucketLike {
-  /** Metadata of an object, or null. */
-  head(key: string): Promise<R2ObjectLike | null>;
-  /** An object (with body), its metadata alone when `onlyIf` fails, or null. */
-  get(
-    key: string,
-    options?: {
-      range?: { offset: number; length?: number };
-      onlyIf?: { etagMatches?: string };
-    },
-  ): Promise<R2ObjectBodyLike | R2ObjectLike | null>;
-  /** Stores an object; null when `onlyIf` fails. */
-  put(
-    key: string,
-    value: Uint8Array,
-    options?: {
-      onlyIf?: { etagDoesNotMatch?: string };
-      httpMetadata?: { contentType?: string };
-      customMetadata?: Record<string, string>;
-    },
-  ): Promise<R2ObjectLike | null>;
-  /** Deletes one or up to 1000 keys. */
-  delete(keys: string | string[]): Promise<void>;
-  /** Lists a page of keys. */
-  list(options?: {
-    prefix?: string;
-    delimiter?: string;
-    cursor?: string;
-    limit?: number;
-    include?: ("httpMetadata" | "customMetadata")[];
-  }): Promise<R2ListResultLike>;
-  /** Starts a multipart upload. */
-  createMultipartUpload(
-    key: string,
-    options?: {
-      httpMetadata?: { contentType?: string };
-      customMetadata?: Record<string, string>;
-    },
-  ): Promise<R2MultipartUploadLike>;
-}
-
-/** Configuration of an r2 store. */
-export interface R2StoreConfig extends ObjectStoreConfig {
-  /** The root: `r2://BINDING` or `r2://BINDING/prefix`. */
-  path: string;
-  /** The binding object (`env.BUCKET`). */
-  bucket?: R2BucketLike;
-  /** The worker's `env`: the binding is `env[BINDING]`, BINDING from the path. */
-  env?: Record<string, unknown>;
-}
-
-const R2_MIN_PART = 5 * 1024 * 1024;
-
-function isBucket(x: unknown): x is R2BucketLike {
-  const b = x as R2BucketLike;
-  return typeof b === "object" && b !== null &&
-    ["head", "get", "put", "list", "delete", "createMultipartUpload"].every(
-      (m) => typeof (b as unknown as Record<string, unknown>)[m] === "function",
-    );
-}
+} from "../../src/object_backend.ts";
+import {
+  isBucket,
+  type R2BucketLike,
+  type R2ObjectBodyLike,
+  type R2ObjectLike,
+} from "./binding.ts";
+import { R2_MIN_PART, r2ConfigSchema, type R2StoreConfig } from "./config.ts";
+import { mapR2Error } from "./errors.ts";
 
 /**
  * A store over a Workers R2 binding.
  *
  * @example
  * ```ts ignore
- * import { R2ArtifactStore } from "./r2.ts";
+ * import { R2ArtifactStore } from "./store.ts";
  * declare const env: { BUCKET: unknown };
  * const store = new R2ArtifactStore({ path: "r2://BUCKET/prefix", env });
  * ```
@@ -229,35 +91,7 @@ export class R2ArtifactStore extends ObjectStore {
   }
 
   #mapError(err: unknown, op: string, key: string): ArtifactStoreError {
-    if (err instanceof ArtifactStoreError) return err;
-    const message = (err as Error)?.message ?? String(err);
-    const code = /\((\d{5})\)/.exec(message)?.[1];
-    const path = this.uri(this.relOf(key));
-    const opts = { path, flavor: "r2", cause: err };
-    const what = `Cannot ${op} '${path}'`;
-    switch (code) {
-      case "10007":
-        return new FileNotFoundError(`${what}: not found`, opts);
-      case "10020":
-        return new InvalidPathError(
-          `${what}: R2 refuses this key (${message})`,
-          opts,
-        );
-      case "10031":
-        return new PreconditionFailedError(
-          `${what}: the object changed meanwhile (${message})`,
-          opts,
-        );
-      case "10001":
-      case "10043":
-      case "10058":
-        return new ArtifactStoreError(`${what}: ${message}; try again`, {
-          ...opts,
-          retryable: true,
-        });
-      default:
-        return new ArtifactStoreError(`${what}: ${message}`, opts);
-    }
+    return mapR2Error(err, op, this.uri(this.relOf(key)));
   }
 
   #meta(o: R2ObjectLike): ObjectMeta {
@@ -410,44 +244,12 @@ export class R2ArtifactStore extends ObjectStore {
   }
 }
 
-/** The configuration schema of the `r2` flavor (the binding passes through as is). */
-export const r2ConfigSchema: StandardSchemaV1<unknown, R2StoreConfig> = closedConfig(v.looseObject({
-  path: v.pipe(
-    v.string("'path' must be a string such as 'r2://BUCKET/prefix'"),
-    v.transform(stripQuotes),
-    v.nonEmpty("'path' is empty: give 'r2://BINDING/prefix'"),
-  ),
-  flavor: v.optional(v.string()),
-  partSize: v.optional(
-    v.pipe(
-      v.number(),
-      v.integer(),
-      v.minValue(R2_MIN_PART, `'partSize' must be at least ${R2_MIN_PART}`),
-    ),
-  ),
-  concurrency: v.optional(
-    v.pipe(
-      v.number(),
-      v.integer(),
-      v.minValue(1, "'concurrency' must be at least 1"),
-    ),
-  ),
-  bucket: v.optional(
-    v.custom<R2BucketLike>(isBucket, "'bucket' must be an R2 binding (env.BUCKET)"),
-  ),
-  env: v.optional(
-    v.record(v.string(), v.unknown(), "'env' must be the Worker's env object"),
-  ),
-})) as unknown as
-  & v.GenericSchema<unknown, R2StoreConfig>
-  & StandardSchemaV1<unknown, R2StoreConfig>;
-
 /**
  * The `r2` flavor object.
  *
  * @example
  * ```ts ignore
- * import { r2Flavor } from "./r2.ts";
+ * import { r2Flavor } from "./store.ts";
  * declare const env: Record<string, unknown>;
  * const store = await r2Flavor.create({ path: "r2://BUCKET", env });
  * ```
@@ -460,6 +262,3 @@ export const r2Flavor: Flavor<R2StoreConfig> = {
   description: BUILTINS.r2.description,
   create: (config: R2StoreConfig) => new R2ArtifactStore(config),
 };
-
-// Importing this subpath registers the flavor: its URIs work with createArtifactStore and fileio.
-registerBuiltin(r2Flavor);
