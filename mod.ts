@@ -73,8 +73,8 @@ export {
   unregisterFlavor,
 } from "./src/registry.ts";
 export * as fileio from "./src/fileio.ts";
-export { LocalArtifactStore, localFlavor, type LocalStoreConfig } from "./flavors/local.ts";
-export { MemoryArtifactStore, memoryFlavor, type MemoryStoreConfig } from "./flavors/memory.ts";
+export { LocalArtifactStore, localFlavor, type LocalStoreConfig } from "./flavors/local/mod.ts";
+export { MemoryArtifactStore, memoryFlavor, type MemoryStoreConfig } from "./flavors/memory/mod.ts";
 export { bytesToStream, concatBytes, readAllBytes, readAllText, writeAll } from "./src/streams.ts";
 export {
   type DeleteFailure,

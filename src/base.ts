@@ -50,7 +50,7 @@ import { configuredRoot, splitScheme } from "./uri.ts";
  *
  * @example A store in use
  * ```ts
- * import { MemoryArtifactStore } from "../flavors/memory.ts";
+ * import { MemoryArtifactStore } from "../flavors/memory/mod.ts";
  *
  * const store = new MemoryArtifactStore({ path: "memory://doc-base" });
  * const w = (await store.open("memory://doc-base/a.txt", "w")).getWriter();

@@ -68,7 +68,7 @@ function leaving(err: unknown, ctx: ErrorContext): unknown {
  *
  * @example
  * ```ts
- * import { MemoryArtifactStore } from "../flavors/memory.ts";
+ * import { MemoryArtifactStore } from "../flavors/memory/mod.ts";
  * import { ArtifactStoreError } from "./errors.ts";
  * const store = new MemoryArtifactStore({ path: "memory://boundary-doc" });
  * const w = (await store.open("memory://boundary-doc/a.txt", "w")).getWriter();

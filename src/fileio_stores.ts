@@ -7,7 +7,7 @@
  * @example Which store serves a path
  * ```ts
  * import { register, storeFor, unregister } from "./fileio_stores.ts";
- * import { MemoryArtifactStore } from "../flavors/memory.ts";
+ * import { MemoryArtifactStore } from "../flavors/memory/mod.ts";
  *
  * const store = new MemoryArtifactStore({ path: "memory://stores-doc/runs" });
  * register(store);

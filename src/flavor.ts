@@ -5,7 +5,7 @@
  * @example A flavor from a store class
  * ```ts
  * import { flavorFromClass } from "./flavor.ts";
- * import { MemoryArtifactStore } from "../flavors/memory.ts";
+ * import { MemoryArtifactStore } from "../flavors/memory/mod.ts";
  *
  * const flavor = flavorFromClass(MemoryArtifactStore);
  * console.assert(flavor.name === "memory");
@@ -170,7 +170,7 @@ export const plainConfigSchema: StandardSchemaV1<unknown, ArtifactStoreConfig> =
  * @example
  * ```ts
  * import { flavorFromClass } from "./flavor.ts";
- * import { MemoryArtifactStore } from "../flavors/memory.ts";
+ * import { MemoryArtifactStore } from "../flavors/memory/mod.ts";
  * console.assert(flavorFromClass(MemoryArtifactStore).supportedSchemes[0] === "memory://");
  * ```
  */
@@ -212,7 +212,7 @@ export function flavorFromClass<C extends ArtifactStoreConfig>(
  * @example
  * ```ts
  * import { validateConfig } from "./flavor.ts";
- * import { memoryFlavor } from "../flavors/memory.ts";
+ * import { memoryFlavor } from "../flavors/memory/mod.ts";
  * const c = await validateConfig(memoryFlavor, { path: "memory://x" });
  * console.assert(c.path === "memory://x");
  * ```
@@ -280,7 +280,7 @@ export function closedConfig<S extends object>(schema: S, keys?: readonly string
  * @example
  * ```ts
  * import { configKeys } from "./flavor.ts";
- * import { memoryFlavor } from "../flavors/memory.ts";
+ * import { memoryFlavor } from "../flavors/memory/mod.ts";
  * console.assert(configKeys(memoryFlavor.configSchema)?.includes("path"));
  * ```
  */

@@ -60,7 +60,7 @@ function isLazy(e: Entry): e is LazyFlavor {
  * @example
  * ```ts
  * import { registerBuiltin } from "./registry.ts";
- * import { memoryFlavor } from "../flavors/memory.ts";
+ * import { memoryFlavor } from "../flavors/memory/mod.ts";
  * registerBuiltin(memoryFlavor); // already there: a no-op
  * ```
  */
@@ -122,7 +122,7 @@ function isLazyFlavor(x: unknown): x is LazyFlavor {
  * @example
  * ```ts
  * import { registerFlavor, unregisterFlavor } from "./registry.ts";
- * import { MemoryArtifactStore } from "../flavors/memory.ts";
+ * import { MemoryArtifactStore } from "../flavors/memory/mod.ts";
  *
  * class Scratch extends MemoryArtifactStore {
  *   static override FLAVOR = "scratch-doc";

@@ -15,8 +15,8 @@
  * @module
  */
 
-import { localFlavor } from "../flavors/local.ts";
-import { memoryFlavor } from "../flavors/memory.ts";
+import { localFlavor } from "../flavors/local/mod.ts";
+import { memoryFlavor } from "../flavors/memory/mod.ts";
 import { registerBuiltin } from "./flavor_registry.ts";
 
 export * from "./flavor_registry.ts";

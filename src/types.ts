@@ -6,7 +6,7 @@
  * @example A store's configuration and what it can do
  * ```ts
  * import type { ArtifactStoreConfig, Capabilities } from "./types.ts";
- * import { MemoryArtifactStore } from "../flavors/memory.ts";
+ * import { MemoryArtifactStore } from "../flavors/memory/mod.ts";
  *
  * const config: ArtifactStoreConfig = { path: "memory://types-doc" };
  * const can: Capabilities = new MemoryArtifactStore(config).capabilities;

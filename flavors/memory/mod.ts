@@ -8,7 +8,7 @@
  *
  * @example
  * ```ts
- * import { MemoryArtifactStore } from "./memory.ts";
+ * import { MemoryArtifactStore } from "./mod.ts";
  *
  * const store = new MemoryArtifactStore({ path: "memory://example" });
  * await store.makedirs("memory://example/a/b");
@@ -18,14 +18,14 @@
  * @module
  */
 
-import { BUILTINS } from "../src/builtins.ts";
+import { BUILTINS } from "../../src/builtins.ts";
 import {
   type Flavor,
   flavorFromClass,
   plainConfigSchema,
   type StandardSchemaV1,
-} from "../src/flavor.ts";
-import { MemoryArtifactStore, type MemoryStoreConfig } from "./memory/store.ts";
+} from "../../src/flavor.ts";
+import { MemoryArtifactStore, type MemoryStoreConfig } from "./store.ts";
 
 export { MemoryArtifactStore, type MemoryStoreConfig };
 
@@ -34,7 +34,7 @@ export { MemoryArtifactStore, type MemoryStoreConfig };
  *
  * @example
  * ```ts
- * import { memoryFlavor } from "./memory.ts";
+ * import { memoryFlavor } from "./mod.ts";
  * const store = await memoryFlavor.create({ path: "memory://flavor-doc" });
  * console.assert(store.flavor === "memory");
  * ```

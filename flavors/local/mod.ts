@@ -14,7 +14,7 @@
  *
  * @example
  * ```ts
- * import { LocalArtifactStore } from "./local.ts";
+ * import { LocalArtifactStore } from "./mod.ts";
  *
  * const dir = await Deno.makeTempDir();
  * const store = new LocalArtifactStore({ path: dir });
@@ -26,14 +26,14 @@
  * @module
  */
 
-import { BUILTINS } from "../src/builtins.ts";
+import { BUILTINS } from "../../src/builtins.ts";
 import {
   type Flavor,
   flavorFromClass,
   plainConfigSchema,
   type StandardSchemaV1,
-} from "../src/flavor.ts";
-import { LocalArtifactStore, type LocalStoreConfig } from "./local/store.ts";
+} from "../../src/flavor.ts";
+import { LocalArtifactStore, type LocalStoreConfig } from "./store.ts";
 
 export { LocalArtifactStore, type LocalStoreConfig };
 
@@ -42,7 +42,7 @@ export { LocalArtifactStore, type LocalStoreConfig };
  *
  * @example
  * ```ts
- * import { localFlavor } from "./local.ts";
+ * import { localFlavor } from "./mod.ts";
  * const store = await localFlavor.create({ path: "/tmp/stowage-flavor-doc" });
  * console.assert(store.flavor === "local");
  * ```
