@@ -76,6 +76,7 @@ export * as fileio from "./src/fileio.ts";
 export { LocalArtifactStore, localFlavor, type LocalStoreConfig } from "./flavors/local/mod.ts";
 export { MemoryArtifactStore, memoryFlavor, type MemoryStoreConfig } from "./flavors/memory/mod.ts";
 export { bytesToStream, concatBytes, readAllBytes, readAllText, writeAll } from "./src/streams.ts";
+export { ObjectBackend } from "./src/object_backend.ts";
 export {
   type DeleteFailure,
   type GetResult,
@@ -83,11 +84,10 @@ export {
   type ListPage,
   type ListPageOptions,
   type MultipartUpload,
-  ObjectBackend,
   type ObjectMeta,
   type ObjectStoreConfig,
   type PutOptions,
-} from "./src/object_backend.ts";
+} from "./src/object_types.ts";
 export { ObjectStore } from "./src/object_store.ts";
 export { partWriter, type PartWriterOptions } from "./src/part_writer.ts";
 export { mapLimit } from "./src/concurrency.ts";

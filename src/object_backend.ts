@@ -38,18 +38,6 @@ import type {
   PutOptions,
 } from "./object_types.ts";
 
-export type {
-  DeleteFailure,
-  GetResult,
-  ListOptions,
-  ListPage,
-  ListPageOptions,
-  MultipartUpload,
-  ObjectMeta,
-  ObjectStoreConfig,
-  PutOptions,
-} from "./object_types.ts";
-
 /**
  * The object calls of a backend and the algorithms the base runs over them. Extend
  * {@linkcode ObjectStore} (which adds the file system), not this class.

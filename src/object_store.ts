@@ -41,12 +41,8 @@ import { mapLimit } from "./concurrency.ts";
 import { partWriter } from "./part_writer.ts";
 import { emptyBody } from "./streams.ts";
 import { fileThereError, intoItselfError, isADirectoryError } from "./fs_errors.ts";
-import {
-  type GetResult,
-  ObjectBackend,
-  type ObjectMeta,
-  type PutOptions,
-} from "./object_backend.ts";
+import { ObjectBackend } from "./object_backend.ts";
+import { type GetResult, type ObjectMeta, type PutOptions } from "./object_types.ts";
 
 /**
  * Base class of the object-store flavors. Subclasses fill in the object calls of

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { MultipartUpload } from "./object_backend.ts";
+import type { MultipartUpload } from "./object_types.ts";
 
 /** Options for {@linkcode partWriter}. */
 export interface PartWriterOptions {

@@ -14,7 +14,7 @@ import type {
   MultipartUpload,
   ObjectMeta,
   ObjectStoreConfig,
-} from "../../src/object_backend.ts";
+} from "../../src/object_types.ts";
 import { errorForStatus, HttpClient } from "../../src/http/mod.ts";
 
 /** The null store: `null://bucket/prefix` on the null server at `endpoint`. */

@@ -6,7 +6,7 @@
  */
 
 import { InvalidArgumentError } from "../../src/errors.ts";
-import type { MultipartUpload, PutOptions } from "../../src/object_backend.ts";
+import type { MultipartUpload, PutOptions } from "../../src/object_types.ts";
 import type { AzureBlobClient } from "./client.ts";
 import { MAX_BLOCKS } from "./config.ts";
 import { FLAVOR } from "./errors.ts";

@@ -26,7 +26,7 @@ import {
   type RetryOptions,
 } from "../../src/http/mod.ts";
 import { emptyBody } from "../../src/streams.ts";
-import type { GetResult } from "../../src/object_backend.ts";
+import type { GetResult } from "../../src/object_types.ts";
 import { API_VERSION, signSharedKey } from "./auth.ts";
 import { batchDelete, type BatchFailure } from "./batch.ts";
 import type { AzureSettings } from "./credentials.ts";

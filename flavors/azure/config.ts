@@ -20,7 +20,7 @@ import {
   type StandardSchemaV1,
 } from "../../src/flavor.ts";
 import type { RetryOptions } from "../../src/http/mod.ts";
-import type { ObjectStoreConfig } from "../../src/object_backend.ts";
+import type { ObjectStoreConfig } from "../../src/object_types.ts";
 
 /** The default block size of streamed uploads (8 MiB). */
 export const DEFAULT_BLOCK_SIZE: number = 8 * 1024 * 1024;

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ObjectMeta } from "../../src/object_backend.ts";
+import type { ObjectMeta } from "../../src/object_types.ts";
 import type { XmlElement } from "../../src/xml.ts";
 
 /** What the service says about one blob. */

@@ -36,7 +36,7 @@ import type {
   MultipartUpload,
   ObjectMeta,
   PutOptions,
-} from "../../src/object_backend.ts";
+} from "../../src/object_types.ts";
 import { generateBlobSas } from "./auth.ts";
 import { appendWriter } from "./append.ts";
 import { blockUpload } from "./blocks.ts";

@@ -26,7 +26,7 @@ import {
   type RetryOptions,
 } from "../../src/http/mod.ts";
 import { emptyBody } from "../../src/streams.ts";
-import type { GetResult, ListPage } from "../../src/object_backend.ts";
+import type { GetResult, ListPage } from "../../src/object_types.ts";
 import { crc32c, crc32cBytes, toBase64 } from "../../src/checksum.ts";
 import type { GcsRetryStrategy } from "./config.ts";
 import type { GcsAuth } from "./credentials.ts";

@@ -21,7 +21,7 @@ import {
   type StandardSchemaV1,
 } from "../../src/flavor.ts";
 import type { RetryOptions } from "../../src/http/mod.ts";
-import type { ObjectStoreConfig } from "../../src/object_backend.ts";
+import type { ObjectStoreConfig } from "../../src/object_types.ts";
 
 /** Resumable-upload chunks must be multiples of this (256 KiB), except the last. */
 export const CHUNK_GRANULARITY: number = 256 * 1024;

@@ -7,7 +7,7 @@
  */
 
 import { ArtifactStoreError } from "../../src/errors.ts";
-import type { ObjectMeta } from "../../src/object_backend.ts";
+import type { ObjectMeta } from "../../src/object_types.ts";
 import { crc32c, crc32cBytes, fromBase64, toBase64 } from "../../src/checksum.ts";
 import { FLAVOR } from "./errors.ts";
 

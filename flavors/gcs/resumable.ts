@@ -9,7 +9,7 @@
 
 import { ArtifactStoreError, FileExistsError, NotSupportedError } from "../../src/errors.ts";
 import { Backoff } from "../../src/http/mod.ts";
-import type { MultipartUpload } from "../../src/object_backend.ts";
+import type { MultipartUpload } from "../../src/object_types.ts";
 import { crc32c, crc32cBytes, toBase64 } from "../../src/checksum.ts";
 import type { GcsClient } from "./client.ts";
 import { CHUNK_GRANULARITY } from "./config.ts";

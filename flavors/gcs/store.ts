@@ -39,7 +39,7 @@ import type {
   MultipartUpload,
   ObjectMeta,
   PutOptions,
-} from "../../src/object_backend.ts";
+} from "../../src/object_types.ts";
 import { baseName, joinKey, parentKey } from "../../src/keys.ts";
 import { GcsClient } from "./client.ts";
 import {

@@ -8,7 +8,7 @@
 
 import * as v from "valibot";
 import { closedConfig, type StandardSchemaV1 } from "../../src/flavor.ts";
-import type { ObjectStoreConfig } from "../../src/object_backend.ts";
+import type { ObjectStoreConfig } from "../../src/object_types.ts";
 import { stripQuotes } from "../../src/uri.ts";
 import { isBucket, type R2BucketLike } from "./binding.ts";
 

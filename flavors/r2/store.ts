@@ -22,7 +22,7 @@ import type {
   MultipartUpload,
   ObjectMeta,
   PutOptions,
-} from "../../src/object_backend.ts";
+} from "../../src/object_types.ts";
 import {
   isBucket,
   type R2BucketLike,

@@ -10,7 +10,7 @@ import { md5, toBase64 } from "../../src/checksum.ts";
 import { queryString } from "../../src/http/mod.ts";
 import { escapeXml, parseXml } from "../../src/xml.ts";
 import type { S3Client } from "./client.ts";
-import { mapS3Error } from "./errors.ts";
+import { okAnswerError } from "./errors.ts";
 
 /** A per-key failure of DeleteObjects. */
 export interface DeleteFailure {
@@ -52,12 +52,12 @@ export async function deleteObjects(client: S3Client, keys: string[]): Promise<D
   const text = await res.text();
   const doc = parseXml(text);
   if (doc.name === "Error") {
-    throw mapS3Error({
-      status: 200,
-      headers: res.headers,
-      body: text,
-      request: { method: "POST", url: "", path: client.uri(""), op: "delete" },
-    });
+    throw okAnswerError(res.headers, {
+      method: "POST",
+      url: "",
+      path: client.uri(""),
+      op: "delete",
+    }, text);
   }
   return doc.all("Error").map((e) => ({
     key: e.text("Key") ?? "",

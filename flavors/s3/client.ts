@@ -27,10 +27,10 @@ import {
   type PreparedRequest,
   type RetryOptions,
 } from "../../src/http/mod.ts";
-import type { GetResult, ObjectMeta } from "../../src/object_backend.ts";
+import type { GetResult, ObjectMeta } from "../../src/object_types.ts";
 import { type DeleteFailure, deleteObjects } from "./batch.ts";
 import type { S3Settings } from "./credentials.ts";
-import { FLAVOR, mapS3Error } from "./errors.ts";
+import { FLAVOR, mapS3Error, okAnswerError } from "./errors.ts";
 import { listObjectsV2, type S3ListOptions, type S3ListPage } from "./listing.ts";
 import {
   abortMultipartUpload,
@@ -208,21 +208,11 @@ export class S3Client {
       const doc = text.trim() ? parseXml(text) : undefined;
       if (doc?.name !== "Error") {
         if (!doc) {
-          throw mapS3Error({
-            status: 200,
-            headers: res.headers,
-            body: "",
-            request: req,
-          }, { code: "InternalError", message: "empty response body" });
+          throw okAnswerError(res.headers, req, "", "empty response body");
         }
         return doc;
       }
-      const err = mapS3Error({
-        status: 200,
-        headers: res.headers,
-        body: text,
-        request: req,
-      });
+      const err = okAnswerError(res.headers, req, text);
       if (!err.retryable || !await backoff.wait(req.signal)) throw err;
     }
   }

@@ -21,7 +21,7 @@ import {
 } from "../../src/flavor.ts";
 import type { ArtifactStoreConfig } from "../../src/types.ts";
 import type { RetryOptions } from "../../src/http/mod.ts";
-import type { ObjectStoreConfig } from "../../src/object_backend.ts";
+import type { ObjectStoreConfig } from "../../src/object_types.ts";
 
 /** The smallest part S3 accepts (every part but the last). */
 export const MIN_PART_SIZE: number = 5 * 1024 * 1024;

@@ -28,7 +28,7 @@ import {
   NotSupportedError,
   PermissionDeniedError,
 } from "../../src/errors.ts";
-import { errorForStatus, type ErrorResponse } from "../../src/http/mod.ts";
+import { errorForStatus, type ErrorResponse, type HttpRequest } from "../../src/http/mod.ts";
 import { parseXml } from "../../src/xml.ts";
 
 /** The flavor name, for errors. */
@@ -246,4 +246,34 @@ function bucketOf(url: string, path?: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The typed error for a 200 answer that is no success: an `<Error>` document in its
+ * `body` (S3 sends those on CompleteMultipartUpload, CopyObject, DeleteObjects, …),
+ * or, with `missing`, an answer without what it must carry (an UploadId, an ETag).
+ *
+ * @param headers the answer's headers
+ * @param request the request it answers
+ * @param body the answer's text (`""` when it was not read)
+ * @param missing what the answer lacks, for the message
+ * @returns the error, to throw
+ *
+ * @example
+ * ```ts
+ * import { okAnswerError } from "./errors.ts";
+ * const err = okAnswerError(new Headers(), { method: "POST", url: "" }, "", "no UploadId in the answer");
+ * console.assert(err.status === 200 && err.message.includes("no UploadId"));
+ * ```
+ */
+export function okAnswerError(
+  headers: Headers,
+  request: HttpRequest,
+  body: string,
+  missing?: string,
+): ArtifactStoreError {
+  return mapS3Error(
+    { status: 200, headers, body, request },
+    missing ? { code: "InternalError", message: missing } : {},
+  );
 }

@@ -7,7 +7,7 @@
  */
 
 import { queryString } from "../../src/http/mod.ts";
-import type { ObjectMeta } from "../../src/object_backend.ts";
+import type { ObjectMeta } from "../../src/object_types.ts";
 import { parseXml } from "../../src/xml.ts";
 import type { S3Client } from "./client.ts";
 

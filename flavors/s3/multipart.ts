@@ -13,7 +13,7 @@ import { md5, toHex } from "../../src/checksum.ts";
 import { encodeKeyPath, queryString } from "../../src/http/mod.ts";
 import { escapeXml, parseXml } from "../../src/xml.ts";
 import type { S3Client } from "./client.ts";
-import { FLAVOR, mapS3Error } from "./errors.ts";
+import { FLAVOR, okAnswerError } from "./errors.ts";
 import { type S3WriteOptions, writeHeaders } from "./objects.ts";
 
 /**
@@ -42,12 +42,12 @@ export async function createMultipartUpload(
   });
   const id = parseXml(await res.text()).text("UploadId");
   if (!id) {
-    throw mapS3Error({
-      status: 200,
-      headers: res.headers,
-      body: "",
-      request: { method: "POST", url: "", path: client.uri(key), op: "write" },
-    }, { code: "InternalError", message: "no UploadId in the answer" });
+    throw okAnswerError(
+      res.headers,
+      { method: "POST", url: "", path: client.uri(key), op: "write" },
+      "",
+      "no UploadId in the answer",
+    );
   }
   return id;
 }
@@ -85,12 +85,12 @@ export async function uploadPart(
   await res.body?.cancel();
   const etag = res.headers.get("etag");
   if (!etag) {
-    throw mapS3Error({
-      status: 200,
-      headers: res.headers,
-      body: "",
-      request: { method: "PUT", url: "", path: client.uri(key), op: "write" },
-    }, { code: "InternalError", message: `no ETag for part ${partNumber}` });
+    throw okAnswerError(
+      res.headers,
+      { method: "PUT", url: "", path: client.uri(key), op: "write" },
+      "",
+      `no ETag for part ${partNumber}`,
+    );
   }
   return etag;
 }

@@ -10,7 +10,7 @@
 import { type ArtifactStoreError, InvalidArgumentError } from "../../src/errors.ts";
 import { encodeKeyPath, rangedAnswer, rangeRequestHeaders } from "../../src/http/mod.ts";
 import { emptyBody } from "../../src/streams.ts";
-import type { GetResult, ObjectMeta } from "../../src/object_backend.ts";
+import type { GetResult, ObjectMeta } from "../../src/object_types.ts";
 import type { S3Client } from "./client.ts";
 import { FLAVOR } from "./errors.ts";
 

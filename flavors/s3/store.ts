@@ -27,7 +27,7 @@ import type {
   MultipartUpload,
   ObjectMeta,
   PutOptions,
-} from "../../src/object_backend.ts";
+} from "../../src/object_types.ts";
 import { S3Client } from "./client.ts";
 import {
   DEFAULT_PART_SIZE,
