@@ -20,6 +20,7 @@ import { type ArtifactStoreError, AuthenticationError } from "../../src/errors.t
 import {
   type ErrorResponse,
   HttpClient,
+  isRetryableStatus,
   type RetryOptions,
   TokenCache as SharedTokenCache,
 } from "../../src/http/mod.ts";
@@ -123,7 +124,7 @@ export function tokenClient(
       } catch {
         // Not JSON: keep the text.
       }
-      const retryable = [408, 429, 500, 502, 503, 504].includes(res.status);
+      const retryable = isRetryableStatus(res.status);
       return new AuthenticationError(
         `Cannot get an Azure access token from ${what} (HTTP ${res.status}${
           detail ? `: ${detail}` : ""

@@ -27,7 +27,7 @@ import {
   InvalidArgumentError,
   PermissionDeniedError,
 } from "../../src/errors.ts";
-import { errorForStatus, type ErrorResponse } from "../../src/http/mod.ts";
+import { errorForStatus, type ErrorResponse, isRetryableStatus } from "../../src/http/mod.ts";
 import { parseXml } from "../../src/xml.ts";
 
 /** The flavor name, for errors. */
@@ -177,7 +177,7 @@ export function mapAzureError(
   const detail = ` (${res.status}${code ? ` ${code}` : ""}${message ? `: ${message}` : ""})`;
   const createOnly = new Headers(req.headers).get("if-none-match") === "*";
   const retryable = (code !== undefined && RETRYABLE_CODES.has(code)) ||
-    [408, 429, 500, 502, 503, 504].includes(res.status);
+    isRetryableStatus(res.status);
   const opts = { path, flavor: FLAVOR, status: res.status, retryable };
 
   if (code === "ContainerNotFound") {

@@ -28,7 +28,12 @@ import {
   NotSupportedError,
   PermissionDeniedError,
 } from "../../src/errors.ts";
-import { errorForStatus, type ErrorResponse, type HttpRequest } from "../../src/http/mod.ts";
+import {
+  errorForStatus,
+  type ErrorResponse,
+  type HttpRequest,
+  isRetryableStatus,
+} from "../../src/http/mod.ts";
 import { parseXml } from "../../src/xml.ts";
 
 /** The flavor name, for errors. */
@@ -168,7 +173,7 @@ export function mapS3Error(
   const headers = new Headers(req.headers);
   const createOnly = headers.get("if-none-match") === "*";
   const retryable = (code !== undefined && RETRYABLE_CODES.has(code)) ||
-    [408, 429, 500, 502, 503, 504].includes(res.status);
+    isRetryableStatus(res.status);
   const opts = { path, flavor: FLAVOR, status: res.status, retryable };
 
   const region = parsed.region ?? res.headers.get("x-amz-bucket-region");
