@@ -126,33 +126,6 @@ export function wrapFetch(
   }) as typeof fetch;
 }
 
-/** A response whose body stops after `cut` bytes with a network error. */
-export function cutBody(res: Response, cut: number): Response {
-  const reader = res.body!.getReader();
-  let sent = 0;
-  const body = new ReadableStream<Uint8Array>({
-    async pull(c) {
-      if (sent >= cut) {
-        // Error on the next read, so the bytes before the cut are delivered first.
-        reader.cancel().catch(() => {});
-        c.error(new TypeError("connection reset (injected)"));
-        return;
-      }
-      const { value, done } = await reader.read();
-      if (done) return c.close();
-      const take = Math.min(value.length, cut - sent);
-      sent += take;
-      c.enqueue(take === value.length ? value : value.subarray(0, take));
-    },
-    cancel: (r) => reader.cancel(r),
-  });
-  return new Response(body, {
-    status: res.status,
-    statusText: res.statusText,
-    headers: res.headers,
-  });
-}
-
 /** A response whose body has one byte flipped at `at`. */
 export function corruptBody(res: Response, at: number): Response {
   let pos = 0;

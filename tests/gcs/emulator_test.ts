@@ -12,9 +12,9 @@ import { ArtifactStoreError, FileNotFoundError, NotSupportedError } from "../../
 import { createArtifactStore } from "../../src/registry.ts";
 import { GcsArtifactStore } from "../../flavors/gcs/mod.ts";
 import { getBytes, getText, patternBytes, putBytes, putText } from "../conformance/suite.ts";
+import { cutBody } from "../conformance/faults.ts";
 import {
   corruptBody,
-  cutBody,
   emulatorConfig,
   FAST_RETRY,
   gcsEmulator,
