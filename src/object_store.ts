@@ -42,7 +42,7 @@ import { partWriter } from "./part_writer.ts";
 import { emptyBody } from "./streams.ts";
 import { fileThereError, intoItselfError, isADirectoryError } from "./fs_errors.ts";
 import { ObjectBackend } from "./object_backend.ts";
-import { type GetResult, type ObjectMeta, type PutOptions } from "./object_types.ts";
+import type { GetResult, ObjectMeta, PutOptions } from "./object_types.ts";
 
 /**
  * Base class of the object-store flavors. Subclasses fill in the object calls of
