@@ -354,7 +354,7 @@ export class S3Client {
   }
 
   /**
-   * Copies a byte range of another object as one part and returns its ETag; see
+   * Copies a byte range of another object as one part and returns its ETag (and checksum); see
    * {@linkcode uploadPartCopy}.
    *
    * @param key the object key
@@ -363,7 +363,7 @@ export class S3Client {
    * @param src the source key
    * @param range the source's bytes (`end` exclusive)
    * @param srcEtag the source's entity tag the copy is pinned to
-   * @returns the part's ETag
+   * @returns the part's ETag and checksum
    */
   uploadPartCopy(
     key: string,
@@ -372,7 +372,7 @@ export class S3Client {
     src: string,
     range: { start: number; end: number },
     srcEtag?: string,
-  ): Promise<string> {
+  ): Promise<S3PartReceipt> {
     return uploadPartCopy(this, key, uploadId, partNumber, src, range, srcEtag);
   }
 

@@ -112,7 +112,8 @@ export async function uploadPart(
 }
 
 /**
- * Copies a byte range of another object as one part and returns its ETag.
+ * Copies a byte range of another object as one part and returns its ETag (and
+ * the checksum the service computed for it, in an upload with an algorithm).
  *
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPartCopy.html
  *
@@ -123,7 +124,7 @@ export async function uploadPart(
  * @param src the source key
  * @param range the source's bytes (`end` exclusive)
  * @param srcEtag the source's entity tag the copy is pinned to
- * @returns the part's ETag
+ * @returns the part's ETag and checksum
  */
 export async function uploadPartCopy(
   client: S3Client,
@@ -133,7 +134,7 @@ export async function uploadPartCopy(
   src: string,
   range: { start: number; end: number },
   srcEtag?: string,
-): Promise<string> {
+): Promise<S3PartReceipt> {
   const headers: Record<string, string> = {
     "x-amz-copy-source": `/${client.bucket}/${encodeKeyPath(src)}`,
     "x-amz-copy-source-range": `bytes=${range.start}-${range.end - 1}`,
@@ -153,7 +154,11 @@ export async function uploadPartCopy(
       { path: client.uri(src), flavor: FLAVOR },
     );
   }
-  return etag;
+  const algorithm = await client.checksum;
+  const checksum = algorithm && algorithm !== "md5"
+    ? doc.text(partChecksumElement(algorithm)) || undefined
+    : undefined;
+  return { etag, checksum };
 }
 
 /**

@@ -28,7 +28,7 @@ import type {
   ObjectMeta,
   PutOptions,
 } from "../../src/object_types.ts";
-import { S3Client } from "./client.ts";
+import { S3Client, type S3PartReceipt } from "./client.ts";
 import {
   DEFAULT_PART_SIZE,
   MAX_PART_SIZE,
@@ -162,6 +162,10 @@ export class S3ArtifactStore extends ObjectStore {
     const partSize = this.partSize;
     // Flexible checksums of the parts, by part number, for the commit's part list.
     const checksums: (string | undefined)[] = [];
+    const receipt = (r: S3PartReceipt, n: number) => {
+      checksums[n - 1] = r.checksum;
+      return r.etag;
+    };
     return {
       uploadPart(n, data, signal) {
         if (n > MAX_PARTS) {
@@ -175,13 +179,12 @@ export class S3ArtifactStore extends ObjectStore {
             ),
           );
         }
-        return client.uploadPart(key, uploadId, n, data, signal).then((r) => {
-          checksums[n - 1] = r.checksum;
-          return r.etag;
-        });
+        return client.uploadPart(key, uploadId, n, data, signal).then((r) => receipt(r, n));
       },
       copyPart(n, src, range, ifMatch) {
-        return client.uploadPartCopy(key, uploadId, n, src, range, ifMatch);
+        return client.uploadPartCopy(key, uploadId, n, src, range, ifMatch).then((r) =>
+          receipt(r, n)
+        );
       },
       complete(receipts, signal) {
         const parts = receipts.map((etag, i) => ({ etag, checksum: checksums[i] }));
