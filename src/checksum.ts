@@ -1,6 +1,7 @@
 /**
- * Checksums the clouds verify and WebCrypto lacks: MD5 (S3 and Azure `Content-MD5`)
- * and CRC32C (GCS `x-goog-hash`), plus base64 helpers. Incremental, so streamed data
+ * Checksums the clouds verify and WebCrypto lacks, in JavaScript: MD5 (S3 and Azure
+ * `Content-MD5`), CRC32 (S3 `x-amz-checksum-crc32`) and CRC32C (GCS `x-goog-hash`,
+ * S3 `x-amz-checksum-crc32c`), plus base64 helpers. Incremental, so streamed data
  * can be hashed chunk by chunk.
  *
  * @example
@@ -211,13 +212,14 @@ export function md5(data: Uint8Array): Uint8Array {
   return new Md5().update(data).digest();
 }
 
-// ------------------------------------------------------------------ CRC32C (Castagnoli)
+// ------------------------------------------------------------------ CRC32 and CRC32C
 
-const CRC_TABLES: Uint32Array[] = (() => {
+/** The eight slice-by-8 tables of a reflected CRC-32 polynomial. */
+function crcTables(poly: number): Uint32Array[] {
   const t0 = new Uint32Array(256);
   for (let i = 0; i < 256; i++) {
     let c = i;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ poly : c >>> 1;
     t0[i] = c >>> 0;
   }
   const tables = [t0];
@@ -230,24 +232,15 @@ const CRC_TABLES: Uint32Array[] = (() => {
     tables.push(next);
   }
   return tables;
-})();
+}
 
-/**
- * CRC32C of bytes, slice-by-8; pass a previous value to continue a running checksum.
- *
- * @param data the bytes
- * @param previous the CRC of the bytes before these (default 0)
- * @returns the CRC32C as an unsigned 32-bit number
- *
- * @example
- * ```ts
- * import { crc32c } from "./checksum.ts";
- * const enc = new TextEncoder();
- * console.assert(crc32c(enc.encode("6789"), crc32c(enc.encode("12345"))) === 0xe3069283);
- * ```
- */
-export function crc32c(data: Uint8Array, previous = 0): number {
-  const [t0, t1, t2, t3, t4, t5, t6, t7] = CRC_TABLES;
+/** Tables built on first use: a bundle that never hashes never builds them. */
+let castagnoli: Uint32Array[] | undefined;
+let ieee: Uint32Array[] | undefined;
+
+/** Continues a reflected CRC-32 over bytes, slice-by-8. */
+function crcUpdate(tables: Uint32Array[], data: Uint8Array, previous: number): number {
+  const [t0, t1, t2, t3, t4, t5, t6, t7] = tables;
   let crc = ~previous >>> 0;
   let i = 0;
   const n = data.length;
@@ -272,10 +265,49 @@ export function crc32c(data: Uint8Array, previous = 0): number {
   return ~crc >>> 0;
 }
 
+/**
+ * CRC32C of bytes, slice-by-8; pass a previous value to continue a running checksum.
+ *
+ * @param data the bytes
+ * @param previous the CRC of the bytes before these (default 0)
+ * @returns the CRC32C as an unsigned 32-bit number
+ *
+ * @example
+ * ```ts
+ * import { crc32c } from "./checksum.ts";
+ * const enc = new TextEncoder();
+ * console.assert(crc32c(enc.encode("6789"), crc32c(enc.encode("12345"))) === 0xe3069283);
+ * ```
+ */
+export function crc32c(data: Uint8Array, previous = 0): number {
+  return crcUpdate(castagnoli ??= crcTables(0x82f63b78), data, previous);
+}
+
+/**
+ * CRC32 (IEEE 802.3, the one of zlib and of S3's `x-amz-checksum-crc32`) of bytes,
+ * slice-by-8 in JavaScript; pass a previous value to continue a running checksum.
+ * `src/digest.ts` uses the runtime's native `zlib.crc32` instead where there is one.
+ *
+ * @param data the bytes
+ * @param previous the CRC of the bytes before these (default 0)
+ * @returns the CRC32 as an unsigned 32-bit number
+ *
+ * @example
+ * ```ts
+ * import { crc32 } from "./checksum.ts";
+ * const enc = new TextEncoder();
+ * console.assert(crc32(enc.encode("6789"), crc32(enc.encode("12345"))) === 0xcbf43926);
+ * ```
+ */
+export function crc32(data: Uint8Array, previous = 0): number {
+  return crcUpdate(ieee ??= crcTables(0xedb88320), data, previous);
+}
+
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**
- * A CRC32C as the 4 big-endian bytes GCS uses in `x-goog-hash` (base64 of these).
+ * A CRC32 or CRC32C as the 4 big-endian bytes GCS uses in `x-goog-hash` and S3 in
+ * `x-amz-checksum-crc32(c)` (base64 of these).
  *
  * @param crc the checksum
  * @returns 4 bytes

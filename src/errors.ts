@@ -31,7 +31,8 @@ export type ErrorCode =
   | "NotSupported"
   | "InvalidPath"
   | "InvalidArgument"
-  | "Config";
+  | "Config"
+  | "Integrity";
 
 /** Details attached to an {@linkcode ArtifactStoreError}. */
 export interface ArtifactStoreErrorOptions {
@@ -156,6 +157,17 @@ export class InvalidArgumentError extends ArtifactStoreError {
 export class ConfigError extends ArtifactStoreError {
   /** Always `"Config"`. */
   override readonly code = "Config";
+}
+
+/**
+ * Bytes failed their checksum: the service refused an upload whose checksum did not
+ * match what arrived (retryable: the bytes in memory are intact), or a download
+ * did not match the checksum the service sent (not retryable by default: read it
+ * again if you want to).
+ */
+export class IntegrityError extends ArtifactStoreError {
+  /** Always `"Integrity"`. */
+  override readonly code = "Integrity";
 }
 
 /**

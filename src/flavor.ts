@@ -18,6 +18,7 @@ import * as v from "valibot";
 import type { BaseArtifactStore } from "./base.ts";
 import type { ArtifactStoreConfig } from "./types.ts";
 import { ConfigError } from "./errors.ts";
+import { CHECKSUM_ALGORITHMS, type ChecksumSetting } from "./digest.ts";
 import { checkRootScheme, stripQuotes } from "./uri.ts";
 import { closestName } from "./suggest.ts";
 
@@ -101,12 +102,19 @@ export const baseConfigEntries = {
 };
 
 /**
- * The valibot entries the cloud flavors share: `checksum` (verify with the service's
- * checksum), `fetch` (an injected `fetch`), `retry` (the HTTP client's retry settings)
+ * The valibot entries the cloud flavors share: `checksum` (`"auto"`, an algorithm
+ * of {@linkcode CHECKSUM_ALGORITHMS}, `true` for `"auto"`, or `false`), `fetch` (an injected `fetch`), `retry` (the HTTP client's retry settings)
  * and `concurrency` (requests in flight, 1–64).
  */
 export const cloudConfigEntries = {
-  checksum: v.optional(v.boolean("'checksum' must be true or false")),
+  checksum: v.optional(
+    v.union(
+      [v.boolean(), v.picklist(["auto", ...CHECKSUM_ALGORITHMS])],
+      `'checksum' must be "auto", ${
+        CHECKSUM_ALGORITHMS.map((a) => `"${a}"`).join(", ")
+      }, true (the same as "auto") or false`,
+    ),
+  ) as v.OptionalSchema<v.GenericSchema<unknown, ChecksumSetting>, undefined>,
   fetch: v.optional(
     v.custom<typeof fetch>(
       (f) => typeof f === "function",

@@ -174,6 +174,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   InvalidPath: 400,
   InvalidArgument: 400,
   Config: 500,
+  Integrity: 502,
   Unknown: 500,
 };
 
@@ -195,6 +196,7 @@ const ERROR_CLASSES: Readonly<Record<Exclude<ErrorCode, "Unknown">, ErrorClass>>
   InvalidPath: errors.InvalidPathError,
   InvalidArgument: errors.InvalidArgumentError,
   Config: errors.ConfigError,
+  Integrity: errors.IntegrityError,
 };
 
 /**

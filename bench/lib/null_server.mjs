@@ -1,7 +1,7 @@
 // The "physical limit" server of the bench: a node:http server on 127.0.0.1
 // (port 0) that accepts and discards uploads and serves N bytes from memory,
 // speaking just enough S3 for Stowage's S3 flavor (multipart start/part/commit,
-// HEAD, ranged GET). The object size is the last run of digits in the key
+// HEAD, ranged GET, an empty ListObjectsV2). The object size is the last run of digits in the key
 // (`…/268435456.bin`). Prints {"port":N}; exits when stdin closes.
 //
 //   node bench/lib/null_server.mjs
@@ -93,6 +93,14 @@ const server = http.createServer((req, res) => {
   if (req.method === "DELETE") {
     res.writeHead(204);
     return res.end();
+  }
+  if (req.method === "GET" && q.has("list-type")) {
+    // ListObjectsV2 (the directory check before a write): nothing below any prefix.
+    return xml(
+      res,
+      `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult>` +
+        `<KeyCount>0</KeyCount><IsTruncated>false</IsTruncated></ListBucketResult>`,
+    );
   }
   if (req.method === "GET" || req.method === "HEAD") {
     serveBytes(req, res, sizeOf(url.pathname)).catch(() => res.destroy());

@@ -19,6 +19,7 @@ import {
   cloudConfigEntries,
   type StandardSchemaV1,
 } from "../../src/flavor.ts";
+import type { ChecksumSetting } from "../../src/digest.ts";
 import type { RetryOptions } from "../../src/http/mod.ts";
 import type { ObjectStoreConfig } from "../../src/object_types.ts";
 
@@ -110,8 +111,12 @@ export interface AzureStoreConfig extends ObjectStoreConfig {
   partSize?: number;
   /** Blocks in flight at once (default 4). */
   concurrency?: number;
-  /** Send `Content-MD5` with every blob and block so the service verifies the bytes (default true). */
-  checksum?: boolean;
+  /**
+   * Send `Content-MD5` with every blob and block so the service verifies the bytes
+   * (default `"auto"`). Azure verifies MD5 only: `"auto"`, `true` and any algorithm
+   * mean MD5; `false` sends none.
+   */
+  checksum?: ChecksumSetting;
   /** The `fetch` to use (tests inject faults; workers pass their own). Also used for token requests. */
   fetch?: typeof fetch;
   /** Retry settings of the HTTP client. */

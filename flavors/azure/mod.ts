@@ -54,6 +54,7 @@ export {
   resolveAzureSettings,
   type ResolveOptions,
 } from "./credentials.ts";
+export type { ChecksumAlgorithm, ChecksumSetting } from "../../src/digest.ts";
 export { type ConnectionString, parseConnectionString } from "./connection_string.ts";
 export { TokenCache } from "./entra.ts";
 export { API_VERSION, type BlobSasOptions, generateBlobSas } from "./auth.ts";

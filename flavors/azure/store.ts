@@ -120,7 +120,7 @@ export class AzureArtifactStore extends ObjectStore {
     this.#client = new AzureBlobClient({
       container,
       settings: this.settings,
-      checksum: valid.checksum ?? true,
+      checksum: valid.checksum !== false,
       fetch: valid.fetch,
       retry: valid.retry,
     });

@@ -20,6 +20,7 @@ import {
   cloudConfigEntries,
   type StandardSchemaV1,
 } from "../../src/flavor.ts";
+import type { ChecksumSetting } from "../../src/digest.ts";
 import type { RetryOptions } from "../../src/http/mod.ts";
 import type { ObjectStoreConfig } from "../../src/object_types.ts";
 
@@ -118,8 +119,11 @@ export interface GcsStoreConfig extends ObjectStoreConfig {
   concurrency?: number;
   /** Which mutating requests are retried (default `"conditional"`). */
   retryStrategy?: GcsRetryStrategy;
-  /** Send CRC32C with uploads and verify it on whole-object reads (default true). */
-  checksum?: boolean;
+  /**
+   * Send CRC32C with uploads and verify it on whole-object reads (default `"auto"`).
+   * GCS checks CRC32C: `"auto"`, `true` and any algorithm mean CRC32C; `false` none.
+   */
+  checksum?: ChecksumSetting;
   /** The OAuth scope requested (default `https://www.googleapis.com/auth/devstorage.read_write`). */
   scope?: string;
   /** The `fetch` to use (tests inject faults; workers pass their own). */

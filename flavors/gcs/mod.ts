@@ -61,6 +61,7 @@ export {
 export type { SigningKey } from "./key_file.ts";
 export { type SignedUrlV4, signUrlV4, type SignUrlV4Input } from "./signer.ts";
 export type { RetryOptions } from "../../src/http/mod.ts";
+export type { ChecksumAlgorithm, ChecksumSetting } from "../../src/digest.ts";
 
 import { registerBuiltin } from "../../src/flavor_registry.ts";
 import { gcsFlavor as flavor } from "./store.ts";

@@ -102,7 +102,7 @@ export class GcsArtifactStore extends ObjectStore {
       retry: valid.retry,
       timeoutMs: valid.timeoutMs,
       retryStrategy: valid.retryStrategy,
-      checksum: valid.checksum,
+      checksum: valid.checksum !== false,
     });
   }
 

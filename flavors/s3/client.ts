@@ -1,8 +1,8 @@
 /**
  * The S3 REST client of one bucket, over the shared {@linkcode HttpClient}: SigV4
  * signing by aws4fetch on every attempt (so retries are re-signed with current
- * credentials), the S3 error mapper, path-style or virtual-hosted URLs,
- * `Content-MD5` on every body the service can verify, and presigned URLs. Each
+ * credentials), the S3 error mapper, path-style or virtual-hosted URLs, the
+ * checksum of every body the service can verify (`integrity.ts`), and presigned URLs. Each
  * REST call is one small method (with a link to its AWS API page), written in
  * the file of its concept: the object calls in `objects.ts`, ListObjectsV2 in
  * `listing.ts`, multipart uploads in `multipart.ts`, DeleteObjects in `batch.ts`.
@@ -18,7 +18,7 @@
 
 import { AwsClient } from "aws4fetch";
 import { FileNotFoundError } from "../../src/errors.ts";
-import { md5, toBase64 } from "../../src/checksum.ts";
+import type { ChecksumAlgorithm, ChecksumSetting } from "../../src/digest.ts";
 import {
   Backoff,
   encodeKeyPath,
@@ -31,12 +31,14 @@ import type { GetResult, ObjectMeta } from "../../src/object_types.ts";
 import { type DeleteFailure, deleteObjects } from "./batch.ts";
 import type { S3Settings } from "./credentials.ts";
 import { FLAVOR, mapS3Error, okAnswerError } from "./errors.ts";
+import { type BodyChecksum, bodyChecksum, pickS3Checksum } from "./integrity.ts";
 import { listObjectsV2, type S3ListOptions, type S3ListPage } from "./listing.ts";
 import {
   abortMultipartUpload,
   completeMultipartUpload,
   createMultipartUpload,
   listMultipartUploads,
+  type S3PartReceipt,
   uploadPart,
   uploadPartCopy,
 } from "./multipart.ts";
@@ -53,6 +55,7 @@ import { parseXml, type XmlElement } from "../../src/xml.ts";
 export { encodeKeyPath as encodeKey } from "../../src/http/mod.ts";
 export type { DeleteFailure } from "./batch.ts";
 export type { S3ListOptions, S3ListPage } from "./listing.ts";
+export type { S3PartReceipt } from "./multipart.ts";
 export type { S3WriteOptions } from "./objects.ts";
 
 /** Options of {@linkcode S3Client}. */
@@ -63,8 +66,8 @@ export interface S3ClientOptions {
   settings: Promise<S3Settings>;
   /** Path-style URLs; default: path-style on a custom endpoint, virtual-hosted on AWS. */
   forcePathStyle?: boolean;
-  /** Send `Content-MD5` on every PUT and part (default true). */
-  checksum?: boolean;
+  /** The checksum of every PUT and part, checked on whole reads too (default `"auto"`). */
+  checksum?: ChecksumSetting;
   /** The fetch to use. */
   fetch?: typeof fetch;
   /** Retry settings. */
@@ -81,7 +84,8 @@ export class S3Client {
   readonly http: HttpClient;
   readonly #settings: Promise<S3Settings>;
   readonly #forcePathStyle?: boolean;
-  readonly #checksum: boolean;
+  /** The algorithm `checksum` means on the resolved endpoint, or null for none. */
+  readonly checksum: Promise<ChecksumAlgorithm | null>;
   #signer?: { creds: unknown; region: string; aws: AwsClient };
   readonly #keyCache = new Map<string, ArrayBuffer>();
 
@@ -90,7 +94,9 @@ export class S3Client {
     this.bucket = options.bucket;
     this.#settings = options.settings;
     this.#forcePathStyle = options.forcePathStyle;
-    this.#checksum = options.checksum ?? true;
+    const setting = options.checksum ?? "auto";
+    // A failure to resolve the settings surfaces on the first request.
+    this.checksum = options.settings.then((s) => pickS3Checksum(setting, s.endpoint), () => null);
     this.http = new HttpClient({
       flavor: FLAVOR,
       fetch: options.fetch,
@@ -135,7 +141,7 @@ export class S3Client {
 
   async #sign(req: PreparedRequest): Promise<PreparedRequest> {
     const aws = await this.#aws();
-    // Signed without the body (UNSIGNED-PAYLOAD): bodies carry Content-MD5.
+    // Signed without the body (UNSIGNED-PAYLOAD): bodies carry their checksum instead.
     const signed = await aws.sign(req.url, {
       method: req.method,
       headers: req.headers,
@@ -177,13 +183,14 @@ export class S3Client {
   }
 
   /**
-   * The `Content-MD5` header of a body, when checksums are on.
+   * The checksum headers of a body (none when checksums are off); see
+   * {@linkcode bodyChecksum}.
    *
    * @param data the body
-   * @returns the header, or none
+   * @returns the headers, and the flexible checksum a commit lists
    */
-  md5Header(data: Uint8Array): Record<string, string> {
-    return this.#checksum ? { "Content-MD5": toBase64(md5(data)) } : {};
+  async bodyChecksum(data: Uint8Array): Promise<BodyChecksum> {
+    return bodyChecksum(await this.checksum, data);
   }
 
   /**
@@ -326,14 +333,15 @@ export class S3Client {
   }
 
   /**
-   * Sends one part and returns its ETag; see {@linkcode uploadPart}.
+   * Sends one part with its checksum and returns its ETag and flexible checksum;
+   * see {@linkcode uploadPart}.
    *
    * @param key the object key
    * @param uploadId the upload
    * @param partNumber the part's number (1-based)
    * @param data the bytes
    * @param signal cancels the request
-   * @returns the part's ETag
+   * @returns the part's ETag and checksum
    */
   uploadPart(
     key: string,
@@ -341,12 +349,12 @@ export class S3Client {
     partNumber: number,
     data: Uint8Array,
     signal?: AbortSignal,
-  ): Promise<string> {
+  ): Promise<S3PartReceipt> {
     return uploadPart(this, key, uploadId, partNumber, data, signal);
   }
 
   /**
-   * Copies a byte range of another object as one part and returns its ETag; see
+   * Copies a byte range of another object as one part and returns its ETag (and checksum); see
    * {@linkcode uploadPartCopy}.
    *
    * @param key the object key
@@ -355,7 +363,7 @@ export class S3Client {
    * @param src the source key
    * @param range the source's bytes (`end` exclusive)
    * @param srcEtag the source's entity tag the copy is pinned to
-   * @returns the part's ETag
+   * @returns the part's ETag and checksum
    */
   uploadPartCopy(
     key: string,
@@ -364,26 +372,26 @@ export class S3Client {
     src: string,
     range: { start: number; end: number },
     srcEtag?: string,
-  ): Promise<string> {
+  ): Promise<S3PartReceipt> {
     return uploadPartCopy(this, key, uploadId, partNumber, src, range, srcEtag);
   }
 
   /**
-   * Commits a multipart upload from its parts' ETags (in part order); see
+   * Commits a multipart upload from its parts' receipts (in part order); see
    * {@linkcode completeMultipartUpload}.
    *
    * @param key the object key
    * @param uploadId the upload
-   * @param etags the parts' ETags, in part order
+   * @param parts the parts' ETags (and checksums), in part order
    * @param options create-only, signal
    */
   completeMultipartUpload(
     key: string,
     uploadId: string,
-    etags: string[],
+    parts: S3PartReceipt[],
     options: { ifNoneMatch?: boolean; signal?: AbortSignal } = {},
   ): Promise<void> {
-    return completeMultipartUpload(this, key, uploadId, etags, options);
+    return completeMultipartUpload(this, key, uploadId, parts, options);
   }
 
   /**

@@ -20,6 +20,7 @@ import {
   type StandardSchemaV1,
 } from "../../src/flavor.ts";
 import type { ArtifactStoreConfig } from "../../src/types.ts";
+import type { ChecksumSetting } from "../../src/digest.ts";
 import type { RetryOptions } from "../../src/http/mod.ts";
 import type { ObjectStoreConfig } from "../../src/object_types.ts";
 
@@ -54,8 +55,15 @@ export interface S3StoreConfig extends ObjectStoreConfig {
   partSize?: number;
   /** Parts in flight at once (default 4). */
   concurrency?: number;
-  /** Send `Content-MD5` on every PUT and part so the service verifies the bytes (default true). */
-  checksum?: boolean;
+  /**
+   * The checksum sent with every PUT and part so the service verifies the bytes, and
+   * checked on whole-object reads where the service returns one (default `"auto"`):
+   * `"crc32"` or `"crc32c"` (S3 flexible checksums, `x-amz-checksum-*`), `"md5"`
+   * (`Content-MD5`), `false` for none. `"auto"` (or `true`) is CRC32 on AWS and MD5
+   * on a custom endpoint, since Ceph RGW and most S3-compatibles verify only
+   * `Content-MD5`.
+   */
+  checksum?: ChecksumSetting;
   /** The `fetch` to use (tests inject faults; workers pass their own). */
   fetch?: typeof fetch;
   /** Retry settings of the HTTP client. */

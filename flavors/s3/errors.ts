@@ -24,6 +24,7 @@ import {
   AuthenticationError,
   ConfigError,
   FileNotFoundError,
+  IntegrityError,
   InvalidArgumentError,
   NotSupportedError,
   PermissionDeniedError,
@@ -136,7 +137,8 @@ export interface S3ErrorContext {
  * `AccessDenied` → `PermissionDeniedError`, `InvalidAccessKeyId`/
  * `SignatureDoesNotMatch`/`ExpiredToken` → `AuthenticationError`,
  * `PreconditionFailed` → `PreconditionFailedError` (or `FileExistsError` for a
- * create-only request, one carrying `If-None-Match: *`), a wrong region →
+ * create-only request, one carrying `If-None-Match: *`), `BadDigest` (a checksum
+ * that does not match the bytes that arrived) → `IntegrityError`, a wrong region →
  * `ConfigError`; `SlowDown`, `InternalError`, `RequestTimeout`, 408, 429 and 5xx
  * are retryable. A HEAD response has no body: the status alone decides.
  *
@@ -212,6 +214,14 @@ export function mapS3Error(
   if (code !== undefined && PERMISSION_CODES.has(code)) {
     return new PermissionDeniedError(
       `Cannot ${op}${where}: access denied; check what these credentials may do (IAM policy, bucket policy)${detail}`,
+      opts,
+    );
+  }
+  if (code === "BadDigest" || code === "XAmzContentSHA256Mismatch") {
+    // The checksum sent (Content-MD5 or x-amz-checksum-*) does not match what arrived.
+    return new IntegrityError(
+      `Cannot ${op}${where}: the bytes were damaged on the way (their checksum does not match); ` +
+        `nothing was written${detail}`,
       opts,
     );
   }

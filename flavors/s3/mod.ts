@@ -42,6 +42,7 @@ export {
   type S3StoreConfig,
 } from "./config.ts";
 export type { RetryOptions } from "../../src/http/mod.ts";
+export type { ChecksumAlgorithm, ChecksumSetting } from "../../src/digest.ts";
 export {
   type AwsCredentials,
   type CredentialProvider,

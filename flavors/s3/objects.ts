@@ -13,6 +13,7 @@ import { emptyBody } from "../../src/streams.ts";
 import type { GetResult, ObjectMeta } from "../../src/object_types.ts";
 import type { S3Client } from "./client.ts";
 import { FLAVOR } from "./errors.ts";
+import { withVerify } from "./integrity.ts";
 
 /** Headers of a write. */
 export interface S3WriteOptions {
@@ -119,10 +120,14 @@ export async function getObject(
   range: { start: number; end?: number } | undefined,
   options: { ifMatch?: string; signal?: AbortSignal } = {},
 ): Promise<GetResult> {
+  const headers = rangeRequestHeaders(range, { ifMatch: options.ifMatch });
+  // A whole-object read asks for the stored checksum, to check the bytes against it.
+  const whole = headers.Range === undefined && await client.checksum !== null;
+  if (whole) headers["x-amz-checksum-mode"] = "ENABLED";
   const res = await client.http.send({
     method: "GET",
     url: await client.url(key),
-    headers: rangeRequestHeaders(range, { ifMatch: options.ifMatch }),
+    headers,
     signal: options.signal,
     path: client.uri(key),
     op: "read",
@@ -130,7 +135,11 @@ export async function getObject(
   });
   const etag = res.headers.get("etag") ?? undefined;
   const part = await rangedAnswer(res, range, { path: client.uri(key), flavor: FLAVOR });
-  return part ? { ...part, etag } : { body: emptyBody(), length: 0, etag };
+  if (!part) return { body: emptyBody(), length: 0, etag };
+  const result = { ...part, etag };
+  return whole && res.status === 200
+    ? await withVerify(result, res.headers, client.uri(key))
+    : result;
 }
 
 /**
@@ -149,10 +158,12 @@ export async function putObject(
   data: Uint8Array,
   options: S3WriteOptions = {},
 ): Promise<void> {
+  const headers = writeHeaders(options);
+  const { headers: sum } = await client.bodyChecksum(data);
   const res = await client.http.send({
     method: "PUT",
     url: await client.url(key),
-    headers: { ...writeHeaders(options), ...client.md5Header(data) },
+    headers: { ...headers, ...sum },
     body: data,
     signal: options.signal,
     path: client.uri(key),

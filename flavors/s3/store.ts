@@ -28,7 +28,7 @@ import type {
   ObjectMeta,
   PutOptions,
 } from "../../src/object_types.ts";
-import { S3Client } from "./client.ts";
+import { S3Client, type S3PartReceipt } from "./client.ts";
 import {
   DEFAULT_PART_SIZE,
   MAX_PART_SIZE,
@@ -97,7 +97,7 @@ export class S3ArtifactStore extends ObjectStore {
       bucket: this.bucket,
       settings: this.settings,
       forcePathStyle: valid.forcePathStyle,
-      checksum: valid.checksum ?? true,
+      checksum: valid.checksum ?? "auto",
       fetch: valid.fetch,
       retry: valid.retry,
     });
@@ -143,7 +143,7 @@ export class S3ArtifactStore extends ObjectStore {
     };
   }
 
-  /** PutObject with Content-MD5 (and `If-None-Match: *` for create-only). */
+  /** PutObject with its checksum (and `If-None-Match: *` for create-only). */
   protected override putObject(
     key: string,
     data: Uint8Array,
@@ -160,6 +160,12 @@ export class S3ArtifactStore extends ObjectStore {
     const client = this.#client;
     const uploadId = await client.createMultipartUpload(key, options);
     const partSize = this.partSize;
+    // Flexible checksums of the parts, by part number, for the commit's part list.
+    const checksums: (string | undefined)[] = [];
+    const receipt = (r: S3PartReceipt, n: number) => {
+      checksums[n - 1] = r.checksum;
+      return r.etag;
+    };
     return {
       uploadPart(n, data, signal) {
         if (n > MAX_PARTS) {
@@ -173,13 +179,16 @@ export class S3ArtifactStore extends ObjectStore {
             ),
           );
         }
-        return client.uploadPart(key, uploadId, n, data, signal);
+        return client.uploadPart(key, uploadId, n, data, signal).then((r) => receipt(r, n));
       },
       copyPart(n, src, range, ifMatch) {
-        return client.uploadPartCopy(key, uploadId, n, src, range, ifMatch);
+        return client.uploadPartCopy(key, uploadId, n, src, range, ifMatch).then((r) =>
+          receipt(r, n)
+        );
       },
       complete(receipts, signal) {
-        return client.completeMultipartUpload(key, uploadId, receipts, {
+        const parts = receipts.map((etag, i) => ({ etag, checksum: checksums[i] }));
+        return client.completeMultipartUpload(key, uploadId, parts, {
           ifNoneMatch: options.ifNoneMatch,
           signal,
         });

@@ -8,8 +8,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import process from "node:process";
 import { runtimeName } from "../_env.ts";
 import { TEST_NODE_MODULES, toolingImport, tsxImport } from "../_deps.ts";
@@ -52,7 +55,7 @@ const HONO = /(^|\/)hono\//;
 interface Esbuild {
   build(
     options: Record<string, unknown>,
-  ): Promise<{ metafile?: { inputs: Record<string, unknown> } }>;
+  ): Promise<{ metafile?: { inputs: Record<string, unknown> }; outputFiles?: { text: string }[] }>;
 }
 
 const esbuildMissing = existsSync(`${TEST_NODE_MODULES}/esbuild`)
@@ -129,3 +132,78 @@ test("structure: only the core imported — cloud URIs name the import to add; s
     "s3",
   ]);
 });
+
+test(
+  "structure: native hashes are optional — the s3 bundle imports node:zlib/node:crypto only lazily, and works without them",
+  {
+    skip: esbuildMissing,
+  },
+  async () => {
+    const esbuild = createRequire(import.meta.url)(
+      fileURLToPath(toolingImport("esbuild", "lib/main.js")),
+    ) as Esbuild;
+    const s3 = await esbuild.build({
+      entryPoints: [`${ROOT}/flavors/s3/mod.ts`],
+      bundle: true,
+      format: "esm",
+      platform: "browser",
+      external: ["node:*"],
+      write: false,
+      logLevel: "silent",
+      absWorkingDir: ROOT,
+    });
+    const text = s3.outputFiles![0].text;
+    assert.doesNotMatch(text, /^\s*import\b[^;]*from\s*["']node:(zlib|crypto)["']/m);
+    assert.match(text, /import\(\s*["']node:zlib["']\s*\)/);
+    // An edge runtime: every node: module fails to load. The hashes fall back to JavaScript.
+    const edge = await esbuild.build({
+      stdin: {
+        contents: `import { hasher } from "${ROOT}/src/digest.ts";
+        import { toBase64 } from "${ROOT}/src/checksum.ts";
+        export async function run() {
+          const data = new TextEncoder().encode("123456789");
+          const out = {};
+          for (const a of ["crc32", "crc32c", "md5"]) {
+            const h = await hasher(a);
+            out[a] = [h.native, toBase64(h.digest(data))];
+          }
+          return out;
+        }`,
+        resolveDir: ROOT,
+        loader: "ts",
+      },
+      bundle: true,
+      format: "esm",
+      platform: "browser",
+      write: false,
+      logLevel: "silent",
+      absWorkingDir: ROOT,
+      plugins: [{
+        name: "no-node",
+        setup(b: {
+          onResolve(o: { filter: RegExp }, f: (a: { path: string }) => unknown): void;
+          onLoad(o: { filter: RegExp; namespace: string }, f: () => unknown): void;
+        }) {
+          b.onResolve({ filter: /^node:/ }, (a) => ({ path: a.path, namespace: "missing" }));
+          b.onLoad({ filter: /.*/, namespace: "missing" }, () => ({
+            contents: `throw new Error("no node: modules here");`,
+            loader: "js",
+          }));
+        },
+      }],
+    });
+    const dir = await mkdtemp(join(tmpdir(), "stowage-edge-"));
+    const file = join(dir, "edge.mjs");
+    await writeFile(file, edge.outputFiles![0].text);
+    try {
+      const mod = await import(pathToFileURL(file).href);
+      assert.deepEqual(await mod.run(), {
+        crc32: [false, "y/Q5Jg=="],
+        crc32c: [false, "4waSgw=="],
+        md5: [false, "JfnnlDI7RTiF9RgfG2JNCw=="],
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+);

@@ -154,12 +154,13 @@ export function limitSection(ix: Index): string {
     raw: "raw fetch (the limit)",
     core: "Stowage core (ObjectStore + HttpClient)",
     "s3-nomd5": "S3 flavor, checksum: false",
-    s3: "S3 flavor (SigV4 + Content-MD5)",
+    "s3-crc32": 'S3 flavor, checksum: "crc32" (what "auto" sends to AWS)',
+    s3: 'S3 flavor, default checksum ("auto": Content-MD5 on a custom endpoint)',
   };
   for (const rt of ix.values("runtime", { section: "limit" })) {
     for (const op of ["write", "read"]) {
       const raw = ix.find({ section: "limit", client: "raw", op, runtime: rt });
-      for (const client of ["raw", "core", "s3-nomd5", "s3"]) {
+      for (const client of ["raw", "core", "s3-nomd5", "s3-crc32", "s3"]) {
         const m = ix.find({ section: "limit", client, op, runtime: rt });
         if (!m) continue;
         rows.push([
