@@ -101,11 +101,35 @@ export const baseConfigEntries = {
 };
 
 /**
+ * The valibot entries of parallel reads every object-store flavor shares:
+ * `readPartSize` (bytes per range, at least 64 KiB) and `readConcurrency` (ranges
+ * in flight, 1–64; 1 reads with one GET).
+ */
+export const readConfigEntries = {
+  readPartSize: v.optional(
+    v.pipe(
+      v.number("'readPartSize' must be a number of bytes"),
+      v.integer("'readPartSize' must be a whole number of bytes"),
+      v.minValue(64 * 1024, "'readPartSize' must be at least 64 KiB (65536 bytes)"),
+    ),
+  ),
+  readConcurrency: v.optional(
+    v.pipe(
+      v.number("'readConcurrency' must be a number"),
+      v.integer("'readConcurrency' must be a whole number"),
+      v.minValue(1, "'readConcurrency' must be at least 1 (1 reads with one GET)"),
+      v.maxValue(64, "'readConcurrency' must be at most 64"),
+    ),
+  ),
+};
+
+/**
  * The valibot entries the cloud flavors share: `checksum` (verify with the service's
- * checksum), `fetch` (an injected `fetch`), `retry` (the HTTP client's retry settings)
- * and `concurrency` (requests in flight, 1–64).
+ * checksum), `fetch` (an injected `fetch`), `retry` (the HTTP client's retry settings),
+ * `concurrency` (requests in flight, 1–64) and the {@linkcode readConfigEntries}.
  */
 export const cloudConfigEntries = {
+  ...readConfigEntries,
   checksum: v.optional(v.boolean("'checksum' must be true or false")),
   fetch: v.optional(
     v.custom<typeof fetch>(

@@ -116,6 +116,10 @@ export interface GcsStoreConfig extends ObjectStoreConfig {
   partSize?: number;
   /** Batch-delete requests (100 objects each) in flight at once (default 4). */
   concurrency?: number;
+  /** Bytes per range of a parallel read (default 8 MiB, at least 64 KiB). */
+  readPartSize?: number;
+  /** Ranges in flight at once when reading past `readPartSize` (default 4, at most 64; 1: one GET). */
+  readConcurrency?: number;
   /** Which mutating requests are retried (default `"conditional"`). */
   retryStrategy?: GcsRetryStrategy;
   /** Send CRC32C with uploads and verify it on whole-object reads (default true). */

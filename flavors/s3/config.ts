@@ -54,6 +54,10 @@ export interface S3StoreConfig extends ObjectStoreConfig {
   partSize?: number;
   /** Parts in flight at once (default 4). */
   concurrency?: number;
+  /** Bytes per range of a parallel read (default 8 MiB, at least 64 KiB). */
+  readPartSize?: number;
+  /** Ranges in flight at once when reading past `readPartSize` (default 4, at most 64; 1: one GET). */
+  readConcurrency?: number;
   /** Send `Content-MD5` on every PUT and part so the service verifies the bytes (default true). */
   checksum?: boolean;
   /** The `fetch` to use (tests inject faults; workers pass their own). */
