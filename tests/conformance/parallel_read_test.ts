@@ -159,7 +159,7 @@ for (const cloud of CLOUDS) {
     assert.ok(wire.maxLive <= 3, `${wire.maxLive} bodies at once`);
   });
 
-  t("a small object is one GET; so is an empty one", async () => {
+  t("a small object is one GET; so is an empty one (but on Azure)", async () => {
     const wire = newWire();
     const s = cloud.make(wire, "pread-small", settings);
     await putBytes(s, `${s.path}/small.bin`, patternBytes(PART, 4));
@@ -168,7 +168,10 @@ for (const cloud of CLOUDS) {
     assert.deepEqual(await getBytes(s, `${s.path}/small.bin`), patternBytes(PART, 4));
     assert.equal(wire.gets.length, 1);
     assert.deepEqual(await getBytes(s, `${s.path}/empty.bin`), new Uint8Array());
-    assert.equal(wire.gets.length, 2, JSON.stringify(wire.gets));
+    // Azure answers a range of an empty blob with a 416 without metadata: the read asks
+    // again without a range, so that a directory marker is told from an empty file.
+    const empty = cloud.emulator === "azurite" ? 2 : 1;
+    assert.equal(wire.gets.length, 1 + empty, JSON.stringify(wire.gets));
   });
 
   t("ranged reads over the parallel path", async () => {
