@@ -138,7 +138,7 @@ export interface ObjectStoreConfig extends ArtifactStoreConfig {
   readPartSize?: number;
   /**
    * Ranges in flight at once when reading an object larger than `readPartSize`
-   * (default 4); 1 reads with one GET.
+   * (default 1: one GET, resumed where it breaks).
    */
   readConcurrency?: number;
 }

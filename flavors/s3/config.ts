@@ -56,7 +56,7 @@ export interface S3StoreConfig extends ObjectStoreConfig {
   concurrency?: number;
   /** Bytes per range of a parallel read (default 8 MiB, at least 64 KiB). */
   readPartSize?: number;
-  /** Ranges in flight at once when reading past `readPartSize` (default 4, at most 64; 1: one GET). */
+  /** Ranges in flight at once when reading past `readPartSize` (default 1: one GET; at most 64). */
   readConcurrency?: number;
   /** Send `Content-MD5` on every PUT and part so the service verifies the bytes (default true). */
   checksum?: boolean;

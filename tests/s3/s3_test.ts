@@ -555,7 +555,7 @@ test(
     const rec = recorder(async (c, real) => {
       const res = await real();
       if (
-        c.method === "GET" && (res.status === 200 || res.status === 206) && !damagedOnce &&
+        c.method === "GET" && res.status === 200 && !damagedOnce &&
         mode !== "none"
       ) {
         damagedOnce = true;
@@ -580,8 +580,7 @@ test(
       assert.equal(gets.length, 2, m);
       assert.equal(
         gets[1].headers.get("range"),
-        // The first GET asks for the first readPartSize bytes: so does the resumed one.
-        `bytes=${m === "reset" ? 100_000 : 70_000}-${8 * MiB - 1}`,
+        `bytes=${m === "reset" ? 100_000 : 70_000}-`,
       );
       assert.ok(gets[1].headers.get("if-match"), "resume pins the ETag");
     }
