@@ -99,6 +99,20 @@ export function parallelRead(o: ParallelReadOptions): ReadableStream<Uint8Array>
     }
   };
   const fetchRange = async (i: number, r: Range) => {
+    // A signal of its own per range, unlinked when the range is done: the read's signal
+    // then holds listeners for the ranges in flight only (the HTTP tier adds one per
+    // request and keeps it for the body).
+    const own = new AbortController();
+    const onAbort = () => own.abort(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      await readRange(i, r, own.signal);
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
+  };
+  const readRange = async (i: number, r: Range, signal: AbortSignal) => {
     const s = o.start + i * partSize;
     const e = Math.min(o.end, s + partSize);
     const answer = i === 0 ? o.first : await o.get({ start: s, end: e }, signal);
@@ -115,7 +129,11 @@ export function parallelRead(o: ParallelReadOptions): ReadableStream<Uint8Array>
     }
     r.reader = resumableBody(
       { body: answer.body, length: e - s },
-      (offset) => o.get({ start: s + offset, end: e }, signal),
+      (offset) => {
+        // A cancelled read ends the body early: that is no break to resume from.
+        if (signal.aborted) return Promise.reject(signal.reason);
+        return o.get({ start: s + offset, end: e }, signal);
+      },
       { path: o.path, flavor: o.flavor },
     ).getReader();
     for (;;) {

@@ -39,6 +39,8 @@ class RangeStore extends ObjectStore {
   aborted = 0;
   /** Bytes per chunk of a body. */
   chunk = 7;
+  /** Milliseconds before each chunk of a body. */
+  delayMs = 0;
   /** Answers name the object's size (as a 206's Content-Range does). */
   withSize = true;
   /** Cuts the nth GET's body after this many bytes (a broken connection). */
@@ -87,7 +89,7 @@ class RangeStore extends ObjectStore {
     this.maxOpen = Math.max(this.maxOpen, this.live);
     const body = new ReadableStream<Uint8Array>({
       pull: async (c) => {
-        await Promise.resolve();
+        await (this.delayMs ? new Promise((r) => setTimeout(r, this.delayMs)) : Promise.resolve());
         if (cut !== undefined && off >= cut) {
           finish();
           c.error(new TypeError("connection reset"));
@@ -280,6 +282,7 @@ test("a failure that is no store error reaches the reader typed", async () => {
 test("cancel aborts every range in flight, releases the bodies and fetches no more", async () => {
   const s = new RangeStore({ readPartSize: 100, readConcurrency: 4 });
   s.chunk = 10;
+  s.delayMs = 2;
   await s.put("f", bytes(5000));
   let release!: () => void;
   const gate = new Promise<void>((r) => release = r);
@@ -293,6 +296,7 @@ test("cancel aborts every range in flight, releases the bodies and fetches no mo
   await tick();
   assert.equal(s.gets.length, 4, "no GET after cancel");
   assert.equal(s.live, 0, "every body released");
+  // Ranges 1 and 2 were mid-body, range 3 was waiting for its answer.
   assert.ok(s.aborted >= 3, `aborted ${s.aborted}`);
 });
 
