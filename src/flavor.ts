@@ -100,6 +100,18 @@ export const baseConfigEntries = {
   flavor: v.optional(v.string()),
 };
 
+/** An optional count of requests in flight, 1–64; `note` follows the minimum's message. */
+function inFlight(name: string, note = "") {
+  return v.optional(
+    v.pipe(
+      v.number(`'${name}' must be a number`),
+      v.integer(`'${name}' must be a whole number`),
+      v.minValue(1, `'${name}' must be at least 1${note}`),
+      v.maxValue(64, `'${name}' must be at most 64`),
+    ),
+  );
+}
+
 /**
  * The valibot entries of parallel reads every object-store flavor shares:
  * `readPartSize` (bytes per range, at least 64 KiB) and `readConcurrency` (ranges
@@ -113,14 +125,7 @@ export const readConfigEntries = {
       v.minValue(64 * 1024, "'readPartSize' must be at least 64 KiB (65536 bytes)"),
     ),
   ),
-  readConcurrency: v.optional(
-    v.pipe(
-      v.number("'readConcurrency' must be a number"),
-      v.integer("'readConcurrency' must be a whole number"),
-      v.minValue(1, "'readConcurrency' must be at least 1 (1 reads with one GET)"),
-      v.maxValue(64, "'readConcurrency' must be at most 64"),
-    ),
-  ),
+  readConcurrency: inFlight("readConcurrency", " (1 reads with one GET)"),
 };
 
 /**
@@ -145,14 +150,7 @@ export const cloudConfigEntries = {
       totalTimeoutMs: v.optional(v.pipe(v.number(), v.minValue(0))),
     }, "'retry' must be an object { maxRetries, initialBackoffMs, maxBackoffMs, totalTimeoutMs }"),
   ),
-  concurrency: v.optional(
-    v.pipe(
-      v.number("'concurrency' must be a number"),
-      v.integer("'concurrency' must be a whole number"),
-      v.minValue(1, "'concurrency' must be at least 1"),
-      v.maxValue(64, "'concurrency' must be at most 64"),
-    ),
-  ),
+  concurrency: inFlight("concurrency"),
 };
 
 /**

@@ -14,7 +14,7 @@ import {
 import { S3ArtifactStore } from "../../flavors/s3/mod.ts";
 import { AzureArtifactStore } from "../../flavors/azure/mod.ts";
 import { GcsArtifactStore } from "../../flavors/gcs/mod.ts";
-import { emulator } from "../_env.ts";
+import { emulator, type EmulatorInfo } from "../_env.ts";
 import { s3Config } from "../s3/_s3.ts";
 import { azureConfig } from "../azure/_azure.ts";
 import { corruptBody, cutBody, emulatorConfig, wrapFetch } from "../gcs/_gcs.ts";
@@ -97,43 +97,35 @@ function wireFetch(wire: Wire): typeof fetch {
   });
 }
 
+/** A cloud whose stores take the wire's fetch and the given settings. */
+function cloud(
+  name: string,
+  emulatorName: string,
+  pins: boolean,
+  build: (e: EmulatorInfo, label: string, extra: Record<string, unknown>) => BaseArtifactStore,
+): Cloud {
+  return {
+    name,
+    emulator: emulatorName,
+    pins,
+    make: (wire, label, extra) => {
+      const e = emulator(emulatorName);
+      if (typeof e === "string") throw new Error(e);
+      return build(e, label, { ...extra, ...(wire ? { fetch: wireFetch(wire) } : {}) });
+    },
+  };
+}
+
 const CLOUDS: Cloud[] = [
-  {
-    name: "s3 (fauxqs)",
-    emulator: "fauxqs",
-    pins: true,
-    make: (wire, label, extra) => {
-      const e = emulator("fauxqs");
-      if (typeof e === "string") throw new Error(e);
-      return new S3ArtifactStore(
-        s3Config(e, label, { ...extra, ...(wire ? { fetch: wireFetch(wire) } : {}) }),
-      );
-    },
-  },
-  {
-    name: "azure (azurite)",
-    emulator: "azurite",
-    pins: true,
-    make: (wire, label, extra) => {
-      const e = emulator("azurite");
-      if (typeof e === "string") throw new Error(e);
-      return new AzureArtifactStore(
-        azureConfig(e, label, { ...extra, ...(wire ? { fetch: wireFetch(wire) } : {}) }),
-      );
-    },
-  },
-  {
-    name: "gcs (emulator)",
-    emulator: "gcs",
-    pins: false,
-    make: (wire, label, extra) => {
-      const e = emulator("gcs");
-      if (typeof e === "string") throw new Error(e);
-      return new GcsArtifactStore(
-        emulatorConfig(e, label, { ...extra, ...(wire ? { fetch: wireFetch(wire) } : {}) }),
-      );
-    },
-  },
+  cloud("s3 (fauxqs)", "fauxqs", true, (e, l, x) => new S3ArtifactStore(s3Config(e, l, x))),
+  cloud(
+    "azure (azurite)",
+    "azurite",
+    true,
+    (e, l, x) => new AzureArtifactStore(azureConfig(e, l, x)),
+  ),
+  // The GCS emulator ignores ifGenerationMatch: a replaced object is not detected there.
+  cloud("gcs (emulator)", "gcs", false, (e, l, x) => new GcsArtifactStore(emulatorConfig(e, l, x))),
 ];
 
 const newWire = (): Wire => ({ gets: [], live: 0, maxLive: 0 });
@@ -144,14 +136,20 @@ for (const cloud of CLOUDS) {
   const skip = typeof e === "string" ? e : undefined;
   const t = (name: string, fn: () => Promise<void>) =>
     test(`parallel reads, ${cloud.name}: ${name}`, { skip, timeout: 60_000 }, fn);
+  /** A store on a fresh wire holding `size` pattern bytes at `p`; the wire forgets the write. */
+  const setup = async (label: string, size: number, seed: number) => {
+    const wire = newWire();
+    const s = cloud.make(wire, label, settings);
+    const p = `${s.path}/${label}.bin`;
+    const data = patternBytes(size, seed);
+    await putBytes(s, p, data);
+    wire.gets.length = 0;
+    return { wire, s, p, data };
+  };
 
   t("a large object comes in ranges, in order, no more than readConcurrency at once", async () => {
-    const wire = newWire();
-    const s = cloud.make(wire, "pread", settings);
-    const data = patternBytes(10 * PART + 1234, 3);
-    await putBytes(s, `${s.path}/big.bin`, data);
-    wire.gets.length = 0;
-    assert.deepEqual(await getBytes(s, `${s.path}/big.bin`), data);
+    const { wire, s, p, data } = await setup("pread", 10 * PART + 1234, 3);
+    assert.deepEqual(await getBytes(s, p), data);
     assert.equal(wire.gets.length, 11, JSON.stringify(wire.gets));
     assert.deepEqual(wire.gets[0], { range: `bytes=0-${PART - 1}`, pinned: false });
     assert.ok(wire.gets.slice(1).every((g) => g.pinned), JSON.stringify(wire.gets));
@@ -181,11 +179,7 @@ for (const cloud of CLOUDS) {
   });
 
   t("ranged reads over the parallel path", async () => {
-    const wire = newWire();
-    const s = cloud.make(wire, "pread-range", settings);
-    const data = patternBytes(6 * PART + 77, 5);
-    const p = `${s.path}/r.bin`;
-    await putBytes(s, p, data);
+    const { s, p, data } = await setup("pread-range", 6 * PART + 77, 5);
     for (
       const r of [
         { start: 1000, end: 5 * PART + 3 },
@@ -199,22 +193,15 @@ for (const cloud of CLOUDS) {
   });
 
   t("a range cut mid-body resumes", async () => {
-    const wire = newWire();
-    const s = cloud.make(wire, "pread-cut", settings);
-    const data = patternBytes(5 * PART + 5, 6);
-    await putBytes(s, `${s.path}/c.bin`, data);
-    wire.gets.length = 0;
+    const { wire, s, p, data } = await setup("pread-cut", 5 * PART + 5, 6);
     wire.onGet = (n, res) => n === 2 || n === 4 ? cutBody(res, 1000) : res;
-    assert.deepEqual(await getBytes(s, `${s.path}/c.bin`), data);
+    assert.deepEqual(await getBytes(s, p), data);
     assert.ok(wire.gets.length >= 8, JSON.stringify(wire.gets));
   });
 
   t("cancel stops every range", async () => {
-    const wire = newWire();
-    const s = cloud.make(wire, "pread-cancel", settings);
-    await putBytes(s, `${s.path}/x.bin`, patternBytes(20 * PART, 7));
-    wire.gets.length = 0;
-    const reader = (await s.open(`${s.path}/x.bin`, "rb")).getReader();
+    const { wire, s, p } = await setup("pread-cancel", 20 * PART, 7);
+    const reader = (await s.open(p, "rb")).getReader();
     await reader.read();
     await reader.cancel();
     const sent = wire.gets.length;
@@ -226,13 +213,8 @@ for (const cloud of CLOUDS) {
 
   if (cloud.pins) {
     t("an object replaced mid-read is a PreconditionFailedError, never mixed bytes", async () => {
-      const wire = newWire();
-      const s = cloud.make(wire, "pread-replace", settings);
+      const { wire, s, p, data: old } = await setup("pread-replace", 8 * PART, 8);
       const plain = cloud.make(undefined, "unused", { path: s.path });
-      const p = `${s.path}/v.bin`;
-      const old = patternBytes(8 * PART, 8);
-      await putBytes(s, p, old);
-      wire.gets.length = 0;
       wire.beforeGet = async (n) => {
         if (n === 4) await putBytes(plain, p, patternBytes(8 * PART, 9));
       };
@@ -254,15 +236,9 @@ for (const cloud of CLOUDS) {
 
   if (cloud.emulator === "gcs") {
     t("a corrupted range fails the whole-object CRC32C check", async () => {
-      const wire = newWire();
-      let corrupt = false;
+      const { wire, s, p, data } = await setup("pread-crc", 4 * PART, 10);
+      let corrupt = true;
       wire.onGet = (n, res) => corrupt && n === 2 ? corruptBody(res, 10) : res;
-      const s = cloud.make(wire, "pread-crc", settings);
-      const p = `${s.path}/k.bin`;
-      const data = patternBytes(4 * PART, 10);
-      await putBytes(s, p, data);
-      wire.gets.length = 0;
-      corrupt = true;
       const err = await getBytes(s, p).then(() => null, (x) => x);
       assert.ok(err instanceof ArtifactStoreError, `${err}`);
       assert.match(err.message, /corrupt.*CRC32C/);
