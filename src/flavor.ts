@@ -101,12 +101,41 @@ export const baseConfigEntries = {
   flavor: v.optional(v.string()),
 };
 
+/** An optional count of requests in flight, 1–64; `note` follows the minimum's message. */
+function inFlight(name: string, note = "") {
+  return v.optional(
+    v.pipe(
+      v.number(`'${name}' must be a number`),
+      v.integer(`'${name}' must be a whole number`),
+      v.minValue(1, `'${name}' must be at least 1${note}`),
+      v.maxValue(64, `'${name}' must be at most 64`),
+    ),
+  );
+}
+
+/**
+ * The valibot entries of parallel reads every object-store flavor shares:
+ * `readPartSize` (bytes per range, at least 64 KiB) and `readConcurrency` (ranges
+ * in flight, 1–64; 1 reads with one GET).
+ */
+export const readConfigEntries = {
+  readPartSize: v.optional(
+    v.pipe(
+      v.number("'readPartSize' must be a number of bytes"),
+      v.integer("'readPartSize' must be a whole number of bytes"),
+      v.minValue(64 * 1024, "'readPartSize' must be at least 64 KiB (65536 bytes)"),
+    ),
+  ),
+  readConcurrency: inFlight("readConcurrency", " (1 reads with one GET)"),
+};
+
 /**
  * The valibot entries the cloud flavors share: `checksum` (`"auto"`, an algorithm
  * of {@linkcode CHECKSUM_ALGORITHMS}, `true` for `"auto"`, or `false`), `fetch` (an injected `fetch`), `retry` (the HTTP client's retry settings)
- * and `concurrency` (requests in flight, 1–64).
+ * `concurrency` (requests in flight, 1–64) and the {@linkcode readConfigEntries}.
  */
 export const cloudConfigEntries = {
+  ...readConfigEntries,
   checksum: v.optional(
     v.union(
       [v.boolean(), v.picklist(["auto", ...CHECKSUM_ALGORITHMS])],
@@ -129,14 +158,7 @@ export const cloudConfigEntries = {
       totalTimeoutMs: v.optional(v.pipe(v.number(), v.minValue(0))),
     }, "'retry' must be an object { maxRetries, initialBackoffMs, maxBackoffMs, totalTimeoutMs }"),
   ),
-  concurrency: v.optional(
-    v.pipe(
-      v.number("'concurrency' must be a number"),
-      v.integer("'concurrency' must be a whole number"),
-      v.minValue(1, "'concurrency' must be at least 1"),
-      v.maxValue(64, "'concurrency' must be at most 64"),
-    ),
-  ),
+  concurrency: inFlight("concurrency"),
 };
 
 /**

@@ -10,7 +10,9 @@
  * parts (`partSize`) and send them as byte arrays, up to `concurrency` at once, so
  * memory stays near `partSize × (concurrency + 1)` on every runtime; a write below
  * one part is a single PUT. Create-only writes carry the backend's precondition and,
- * for multipart uploads, are also checked just before the commit.
+ * for multipart uploads, are also checked just before the commit. With
+ * `readConcurrency` above 1, reads past `readPartSize` fetch ranges that many at
+ * once, pinned to the first answer's entity tag, and deliver them in order.
  *
  * @module
  */
@@ -33,8 +35,8 @@ import {
   NotSupportedError,
   PermissionDeniedError,
 } from "./errors.ts";
-import { type CompiledGlob, literalPrefix, matchFile, matchGlob } from "./glob.ts";
-import { resumableBody } from "./http/mod.ts";
+import { type CompiledGlob, literalPrefix } from "./glob.ts";
+import { globListing } from "./traverse.ts";
 import { joinKey } from "./keys.ts";
 import { compareCodePoints } from "./order.ts";
 import { mapLimit } from "./concurrency.ts";
@@ -42,6 +44,7 @@ import { partWriter } from "./part_writer.ts";
 import { emptyBody } from "./streams.ts";
 import { fileThereError, intoItselfError, isADirectoryError } from "./fs_errors.ts";
 import { ObjectBackend } from "./object_backend.ts";
+import { readObject } from "./object_read.ts";
 import type { GetResult, ObjectMeta, PutOptions } from "./object_types.ts";
 
 /**
@@ -178,37 +181,20 @@ export abstract class ObjectStore extends ObjectBackend {
       (lit === "" && this.rootPrefix ? "/" : "");
     const oneLevel = !g.recursive &&
       g.segments.length === (dirRel ? dirRel.split("/").length : 0) + 1;
-    const found = new Set<string>();
-    const dirs = new Set<string>();
-    for await (
-      const page of this.listObjects(prefix, { delimiter: oneLevel })
-    ) {
-      for (const o of page.objects) {
-        if (o.key.endsWith("/")) {
-          const d = this.relOf(o.key.slice(0, -1));
-          if (d) dirs.add(d);
-          continue;
-        }
-        const rel = this.relOf(o.key);
-        if (matchFile(g, rel)) found.add(rel);
-        // Every parent below the literal directory is an implied directory.
-        let i = rel.lastIndexOf("/");
-        while (i > 0) {
-          const parent = rel.slice(0, i);
-          if (dirs.has(parent) || parent.length <= dirRel.length) break;
-          dirs.add(parent);
-          i = rel.lastIndexOf("/", i - 1);
-        }
-      }
-      for (const p of page.prefixes) dirs.add(this.relOf(p.slice(0, -1)));
-    }
-    for (const d of dirs) if (matchGlob(g, d)) found.add(d);
-    return [...found];
+    return await globListing(
+      g,
+      this.listObjects(prefix, { delimiter: oneLevel }),
+      (key) => this.relOf(key),
+    );
   }
 
   // ------------------------------------------------------------ reads
 
-  /** Streams the bytes of a file (or a range of it); the flavor core of `open` for reading. */
+  /**
+   * Streams the bytes of a file (or a range of it); the flavor core of `open` for
+   * reading: one resumed GET, or with `readConcurrency` above 1 parallel ranges
+   * pinned to the first answer's entity tag ({@linkcode readObject}).
+   */
   protected override async openRead(
     rel: string,
     options: ReadOptions,
@@ -221,9 +207,37 @@ export abstract class ObjectStore extends ObjectBackend {
       await this.#requireFile(rel, "read");
       return emptyBody();
     }
-    let first: GetResult;
+    return readObject({
+      range,
+      partSize: this.readPartSize,
+      concurrency: this.readConcurrency,
+      unrangedOnly: () => this.checksumOnlyUnranged(),
+      first: (r) => this.#firstGet(rel, r, options.signal),
+      get: (r, o) => this.getObject(key, r, o),
+      signal: options.signal,
+      path: this.uri(rel),
+      flavor: this.flavor,
+    });
+  }
+
+  /**
+   * True when the backend checks a whole-object checksum only on an unranged GET
+   * (its ranged answers carry no whole-object hash in `GetResult.verify`): reads
+   * then stay one GET, so the check is kept. False here; S3 with flexible checksums
+   * says true (GCS sends the whole object's `x-goog-hash` on ranged answers too).
+   */
+  protected checksumOnlyUnranged(): Promise<boolean> | boolean {
+    return false;
+  }
+
+  /** The first GET of a read, with a missing key told apart from a directory. */
+  async #firstGet(
+    rel: string,
+    range: { start: number; end?: number } | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<GetResult> {
     try {
-      first = await this.getObject(key, range, { signal: options.signal });
+      return await this.getObject(this.key(rel), range, { signal });
     } catch (err) {
       if (err instanceof FileNotFoundError && await this.isDirRel(rel)) {
         throw isADirectoryError(this.at(rel), "read");
@@ -231,17 +245,6 @@ export abstract class ObjectStore extends ObjectBackend {
       if (err instanceof FileNotFoundError) throw this.notFound(rel);
       throw err;
     }
-    const start = range?.start ?? 0;
-    const body = resumableBody(
-      first,
-      (offset) =>
-        this.getObject(key, { start: start + offset, end: range?.end }, {
-          ifMatch: first.etag,
-          signal: options.signal,
-        }),
-      { path: this.uri(rel), flavor: this.flavor },
-    );
-    return first.verify ? first.verify(body) : body;
   }
 
   #rootIsDir(what: string): IsADirectoryError {

@@ -2,7 +2,7 @@
  * The vocabulary between an object backend and the base: an object's metadata, a
  * listing page and its options, put options, a multipart upload in progress, a
  * ranged read's result, a batch delete's failures, and the settings every object
- * store takes.
+ * store takes (upload parts, read ranges and how many of each are in flight).
  *
  * @module
  */
@@ -120,8 +120,10 @@ export interface GetResult extends BodyPart {
   /** The object's entity tag, used to resume with `If-Match`. */
   etag?: string;
   /**
-   * Wraps the whole download, resumed pieces included (e.g. a checksum of every
-   * byte checked as it passes); `openRead` applies it once, on the first result.
+   * Checks the whole object's bytes as they pass (e.g. its CRC32C), given on an
+   * answer from byte 0 when the service sent the whole object's checksum (ranged
+   * answer or not). `openRead` applies it once, to the whole download (every range,
+   * resumed pieces included), and only when it reads the whole object.
    */
   verify?: (body: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array>;
 }
@@ -132,4 +134,11 @@ export interface ObjectStoreConfig extends ArtifactStoreConfig {
   partSize?: number;
   /** Parts in flight at once (default 4). */
   concurrency?: number;
+  /** Bytes per range of a parallel read (default 8 MiB). */
+  readPartSize?: number;
+  /**
+   * Ranges in flight at once when reading an object larger than `readPartSize`
+   * (default 1: one GET, resumed where it breaks).
+   */
+  readConcurrency?: number;
 }

@@ -36,6 +36,7 @@ import { type CompiledGlob, matchFile, matchGlob, mayMatchBelow } from "./glob.t
 import { joinKey } from "./keys.ts";
 import { sortNames } from "./order.ts";
 import type { DirEntries, WalkEntry, WalkOptions } from "./types.ts";
+import type { ListPage } from "./object_types.ts";
 
 /** What the tree algorithms use of a store. */
 export interface StoreTree {
@@ -165,4 +166,59 @@ export async function globResult(
     found.add(g.literalDir);
   }
   return sortNames([...found].map((k) => tree.uri(k)));
+}
+
+/**
+ * Matches a flat listing against a pattern: the files that match, and the
+ * directories that match — common prefixes, `dir/` markers and every parent below
+ * the pattern's literal directory that a listed key implies. An object store lists
+ * once from the pattern's literal prefix instead of walking directory by directory.
+ *
+ * @param g the compiled pattern
+ * @param pages the listing below the pattern's literal prefix, page by page
+ * @param relOf the store-relative path of a listed key
+ * @returns the matching relative paths, unordered
+ *
+ * @example
+ * ```ts
+ * import { compileGlob } from "./glob.ts";
+ * import { globListing } from "./traverse.ts";
+ *
+ * async function* pages() {
+ *   yield { objects: [{ key: "runs/a/epoch-1.json", size: 1, mtime: null }], prefixes: [] };
+ * }
+ * const found = await globListing(compileGlob("runs/*"), pages(), (k) => k);
+ * console.assert(found.join() === "runs/a");
+ * ```
+ */
+export async function globListing(
+  g: CompiledGlob,
+  pages: AsyncIterable<ListPage>,
+  relOf: (key: string) => string,
+): Promise<string[]> {
+  const dirRel = g.literalDir;
+  const found = new Set<string>();
+  const dirs = new Set<string>();
+  for await (const page of pages) {
+    for (const o of page.objects) {
+      if (o.key.endsWith("/")) {
+        const d = relOf(o.key.slice(0, -1));
+        if (d) dirs.add(d);
+        continue;
+      }
+      const rel = relOf(o.key);
+      if (matchFile(g, rel)) found.add(rel);
+      // Every parent below the literal directory is an implied directory.
+      let i = rel.lastIndexOf("/");
+      while (i > 0) {
+        const parent = rel.slice(0, i);
+        if (dirs.has(parent) || parent.length <= dirRel.length) break;
+        dirs.add(parent);
+        i = rel.lastIndexOf("/", i - 1);
+      }
+    }
+    for (const p of page.prefixes) dirs.add(relOf(p.slice(0, -1)));
+  }
+  for (const d of dirs) if (matchGlob(g, d)) found.add(d);
+  return [...found];
 }

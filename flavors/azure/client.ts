@@ -236,7 +236,8 @@ export class AzureBlobClient {
   /**
    * The bytes of a blob or of a range (`end` exclusive). Never sends a suffix
    * range, and no range at all for a whole-blob read (Azurite answers a range on
-   * an empty blob with `bytes 0--1/0`). A directory marker reads as not found.
+   * an empty blob with `bytes 0--1/0` or a 416 without metadata: a 416 to a range
+   * from byte 0 is asked again without one). A directory marker reads as not found.
    *
    * https://learn.microsoft.com/rest/api/storageservices/get-blob
    */
@@ -255,6 +256,12 @@ export class AzureBlobClient {
       op: "read",
       accept: [416],
     });
+    if (res.status === 416 && range && range.start === 0) {
+      // An empty blob: the 416 carries no metadata, so ask once more without a range
+      // (an ADLS Gen2 directory marker must read as not found, not as an empty file).
+      await res.body?.cancel();
+      return await this.getBlob(key, undefined, options);
+    }
     const etag = res.headers.get("etag") ?? options.ifMatch;
     if (res.headers.get("x-ms-meta-hdi_isfolder")?.toLowerCase() === "true") {
       await res.body?.cancel();

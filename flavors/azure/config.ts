@@ -111,6 +111,10 @@ export interface AzureStoreConfig extends ObjectStoreConfig {
   partSize?: number;
   /** Blocks in flight at once (default 4). */
   concurrency?: number;
+  /** Bytes per range of a parallel read (default 8 MiB, at least 64 KiB). */
+  readPartSize?: number;
+  /** Ranges in flight at once when reading past `readPartSize` (default 1: one GET; at most 64). */
+  readConcurrency?: number;
   /**
    * Send `Content-MD5` with every blob and block so the service verifies the bytes
    * (default `"auto"`). Azure verifies MD5 only: `"auto"`, `true` and any algorithm

@@ -199,8 +199,8 @@ export class GcsClient {
   }
 
   /**
-   * The object's bytes or a range of them (`alt=media`), checking the CRC32C of
-   * whole-object reads as the bytes pass. `ifGenerationMatch` pins a resumed read
+   * The object's bytes or a range of them (`alt=media`), with the CRC32C check of
+   * the whole object on every answer from byte 0 (`verify`). `ifGenerationMatch` pins a resumed read
    * to the generation first read.
    * https://cloud.google.com/storage/docs/json_api/v1/objects/get
    */
@@ -210,9 +210,7 @@ export class GcsClient {
     options: { ifGenerationMatch?: string; signal?: AbortSignal } = {},
   ): Promise<GetResult> {
     const start = range?.start ?? 0;
-    const end = range?.end;
     const path = this.uri(key);
-    const ranged = start > 0 || end !== undefined;
     const headers = rangeRequestHeaders(range);
     const res = await this.http.send({
       method: "GET",
@@ -236,13 +234,15 @@ export class GcsClient {
     if (!part) return { body: emptyBody(), length: 0, etag: generation };
     const encoding = (res.headers.get("content-encoding") ?? "").trim();
     const encoded = encoding !== "" && encoding !== "identity";
-    const { body, length } = part;
-    const result: GetResult = { body, length, etag: generation };
+    const { body, length, size } = part;
+    const result: GetResult = { body, length, size, etag: generation };
     const storedEncoding = (res.headers.get("x-goog-stored-content-encoding") ?? "").trim();
     const expected = parseGoogHash(res.headers.get("x-goog-hash"));
+    // x-goog-hash is the whole object's, on ranged answers too: offered on any answer
+    // from byte 0, for openRead to apply to a read of the whole object.
     if (
-      this.checksum && !ranged && res.status === 200 && expected !== undefined && !encoded &&
-      (storedEncoding === "" || storedEncoding === "identity")
+      this.checksum && start === 0 && (res.status === 200 || res.status === 206) &&
+      expected !== undefined && !encoded && (storedEncoding === "" || storedEncoding === "identity")
     ) {
       result.verify = (s) => verifyCrc32c(s, expected, path);
     }

@@ -117,6 +117,10 @@ export interface GcsStoreConfig extends ObjectStoreConfig {
   partSize?: number;
   /** Batch-delete requests (100 objects each) in flight at once (default 4). */
   concurrency?: number;
+  /** Bytes per range of a parallel read (default 8 MiB, at least 64 KiB). */
+  readPartSize?: number;
+  /** Ranges in flight at once when reading past `readPartSize` (default 1: one GET; at most 64). */
+  readConcurrency?: number;
   /** Which mutating requests are retried (default `"conditional"`). */
   retryStrategy?: GcsRetryStrategy;
   /**

@@ -1,13 +1,13 @@
 /**
  * The configuration of an r2 store: the root, the binding (`bucket`, or `env`
- * holding it under the root's first segment), part size (at least R2's 5 MiB)
- * and concurrency.
+ * holding it under the root's first segment), part size (at least R2's 5 MiB),
+ * concurrency, and the read range size and concurrency.
  *
  * @module
  */
 
 import * as v from "valibot";
-import { closedConfig, type StandardSchemaV1 } from "../../src/flavor.ts";
+import { closedConfig, readConfigEntries, type StandardSchemaV1 } from "../../src/flavor.ts";
 import type { ObjectStoreConfig } from "../../src/object_types.ts";
 import { stripQuotes } from "../../src/uri.ts";
 import { isBucket, type R2BucketLike } from "./binding.ts";
@@ -33,6 +33,7 @@ export const r2ConfigSchema: StandardSchemaV1<unknown, R2StoreConfig> = closedCo
     v.nonEmpty("'path' is empty: give 'r2://BINDING/prefix'"),
   ),
   flavor: v.optional(v.string()),
+  ...readConfigEntries,
   partSize: v.optional(
     v.pipe(
       v.number(),

@@ -162,7 +162,7 @@ export class R2ArtifactStore extends ObjectStore {
     const start = range?.start ?? 0;
     const end = Math.min(range?.end ?? o.size, o.size);
     const length = o.range?.length ?? Math.max(0, end - start);
-    return { body: o.body, length, etag: o.httpEtag ?? `"${o.etag}"` };
+    return { body: o.body, length, size: o.size, etag: o.httpEtag ?? `"${o.etag}"` };
   }
 
   /** One page of the binding's `list()` (cursor paging). */

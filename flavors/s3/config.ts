@@ -55,6 +55,10 @@ export interface S3StoreConfig extends ObjectStoreConfig {
   partSize?: number;
   /** Parts in flight at once (default 4). */
   concurrency?: number;
+  /** Bytes per range of a parallel read (default 8 MiB, at least 64 KiB). */
+  readPartSize?: number;
+  /** Ranges in flight at once when reading past `readPartSize` (default 1: one GET; at most 64). */
+  readConcurrency?: number;
   /**
    * The checksum sent with every PUT and part so the service verifies the bytes, and
    * checked on whole-object reads where the service returns one (default `"auto"`):

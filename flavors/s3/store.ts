@@ -103,6 +103,17 @@ export class S3ArtifactStore extends ObjectStore {
     });
   }
 
+  /**
+   * S3 returns an object's full checksum only to an unranged GET: where flexible
+   * checksums are in use (CRC32 or CRC32C on the resolved endpoint), reads stay one
+   * GET so the check is kept; with MD5 (custom endpoints under `"auto"`) or `false`
+   * there is nothing to check on a read, and large reads may go in parallel ranges.
+   */
+  protected override async checksumOnlyUnranged(): Promise<boolean> {
+    const algorithm = await this.#client.checksum;
+    return algorithm === "crc32" || algorithm === "crc32c";
+  }
+
   /** S3 stores presign URLs and enforce create-only writes; no empty directories, no append. */
   override get capabilities(): Capabilities {
     return { ...super.capabilities, presign: true, conditionalWrite: true };

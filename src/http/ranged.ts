@@ -15,6 +15,11 @@ export interface BodyPart {
   body: ReadableStream<Uint8Array>;
   /** How many bytes this body should carry, when the service said so. */
   length: number | null;
+  /**
+   * The whole object's size, when a partial answer (`206`) named it in its
+   * `Content-Range`; absent otherwise.
+   */
+  size?: number;
 }
 
 /**
@@ -175,7 +180,8 @@ export interface RangedAnswerOptions {
  * content-encoded, else from `Content-Range`; a 200 to a ranged request (the service
  * or a proxy ignored `Range`) → the range cut out of the whole body; a 206 that starts
  * elsewhere than asked → a retryable error, never shifted bytes; an empty object's
- * `bytes 0--1/0` (Azure) → nothing to read.
+ * `bytes 0--1/0` (Azure) → nothing to read. A `206` also gives the object's `size`
+ * from its `Content-Range`.
  *
  * @param res the response (2xx or 416)
  * @param range the range asked for, or `undefined` for the whole object
@@ -230,6 +236,7 @@ export async function rangedAnswer(
       );
     }
     if (length === null && !encoded) length = Number(cr[2]) - Number(cr[1]) + 1;
+    if (cr[3] !== "*" && !encoded) return { body, length, size: Number(cr[3]) };
   }
   return { body, length };
 }

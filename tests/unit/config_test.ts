@@ -199,3 +199,24 @@ test("config: quotes around a root are stripped as ZenML strips them: ', \" and 
   assert.throws(() => new MemoryArtifactStore({ path: "``" }), ConfigError);
   assert.throws(() => new MemoryArtifactStore({ path: 3 } as never), ConfigError);
 });
+
+test("config: the object stores take readPartSize and readConcurrency, checked", async () => {
+  for (const f of FLAVORS.filter((x) => ["s3", "gcp", "azure", "r2"].includes(x.name))) {
+    const store = new f.cls({ ...f.valid, readPartSize: 65536, readConcurrency: 8 } as never) as
+      & BaseArtifactStore
+      & { readPartSize: number; readConcurrency: number };
+    assert.deepEqual([store.readPartSize, store.readConcurrency], [65536, 8], f.name);
+    for (
+      const [bad, msg] of [
+        [{ readPartSize: 1000 }, /'readPartSize' must be at least 64 KiB/],
+        [{ readPartSize: 65536.5 }, /'readPartSize' must be a whole number/],
+        [{ readConcurrency: 0 }, /'readConcurrency' must be at least 1 \(1 reads with one GET\)/],
+        [{ readConcurrency: 65 }, /'readConcurrency' must be at most 64/],
+      ] as const
+    ) {
+      for (const err of await refusals(f, { ...f.valid, ...bad })) {
+        assert.match(err.message, msg, `${f.name} ${JSON.stringify(bad)}`);
+      }
+    }
+  }
+});
