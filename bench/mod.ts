@@ -13,7 +13,7 @@
  * - `--full`: the full tier (1 GiB transfers, 10,000 listed objects, 5 runs,
  *   every section on every runtime); default the quick tier.
  * - `--only=small,large,…`: run only these sections (small, large, listing,
- *   limit, coldstart, size, local).
+ *   limit, nullsdk, coldstart, size, local).
  *   `--only=size` needs no emulators and takes seconds.
  * - `--runtimes=deno,node,bun`: the runtimes of the per-runtime sections.
  * - `--backends=s3-fauxqs,s3-ceph,azure,gcs`: the backends measured.
@@ -74,6 +74,12 @@ const SECTIONS: Section[] = [
     title: "The physical limit",
     emulators: false,
     run: async (c) => (await import("./sections/limit.ts")).run(c),
+  },
+  {
+    id: "nullsdk",
+    title: "The SDKs on the null server",
+    emulators: false,
+    run: async (c) => (await import("./sections/nullsdk.ts")).run(c),
   },
   {
     id: "coldstart",

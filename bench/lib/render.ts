@@ -18,6 +18,7 @@ import {
   limitSection,
   listingSection,
   localSection,
+  nullSdkSection,
   smallSection,
 } from "./render/tables.ts";
 import { sizeSection } from "./render/size.ts";
@@ -51,9 +52,10 @@ const SECTION_TITLES: Record<string, string> = {
   large: "2. Large objects",
   listing: "3. Listing",
   limit: "4. The physical limit",
-  coldstart: "5. Cold start",
-  size: "6. Bundle size",
-  local: "7. Local files",
+  nullsdk: "5. The SDKs on the null server",
+  coldstart: "6. Cold start",
+  size: "7. Bundle size",
+  local: "8. Local files",
 };
 
 function notMeasuredList(list: NotMeasured[]): string {
@@ -184,6 +186,7 @@ Every measured case where Stowage is slower than the SDK, or more than 20% under
       "large",
       "listing",
       "limit",
+      "nullsdk",
       "coldstart",
       "size",
       "local",
@@ -202,6 +205,7 @@ Every measured case where Stowage is slower than the SDK, or more than 20% under
       large: largeSection,
       listing: listingSection,
       limit: limitSection,
+      nullsdk: nullSdkSection,
       coldstart: coldSection,
       size: sizeSection,
       local: localSection,

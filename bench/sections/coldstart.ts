@@ -1,5 +1,5 @@
 /**
- * Section 5, cold start: the wall time of a process that imports a module and
+ * Section 6, cold start: the wall time of a process that imports a module and
  * constructs a store (or an SDK client), minus that of an empty process, per
  * runtime and per subpath. Deno and Bun import Stowage's TypeScript sources
  * as they are; Node imports them pre-bundled to JavaScript by esbuild (one ES

@@ -1,5 +1,5 @@
 /**
- * Section 7, local files: the `local` flavor against the runtime's own file
+ * Section 8, local files: the `local` flavor against the runtime's own file
  * APIs for a 256 MiB (1 GiB with `--full`) streamed write, streamed read and
  * copy, on each runtime: Deno (`Deno.open` streams, `Deno.copyFile`), Node
  * (`fs/promises` file handles and read streams, `copyFile`) and Bun

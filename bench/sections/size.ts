@@ -1,5 +1,5 @@
 /**
- * Section 6, size: what an edge app that uses Stowage ships. Each Stowage entry
+ * Section 7, size: what an edge app that uses Stowage ships. Each Stowage entry
  * is a real Worker module in `bench/size_apps/` that imports the public
  * subpaths by their published names (`@stowage/stowage`, `@stowage/stowage/s3`,
  * …, resolved through deno.json "exports") and uses them: `.` through `fileio`

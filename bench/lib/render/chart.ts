@@ -16,6 +16,7 @@ const CHART_GROUPS: [string, string][] = [
   ["large", "Large objects, MB/s vs SDK (Node)"],
   ["listing", "Listing, speed vs SDK"],
   ["limit", "Stowage vs raw fetch on a null server (the limit)"],
+  ["nullsdk", "Stowage vs the SDKs and raw fetch on the null server"],
   ["coldstart", "Cold start vs SDK"],
   ["size", "Bundle size (gzip) vs SDK"],
   ["local", "Local flavor vs the runtime's file API"],

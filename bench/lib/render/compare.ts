@@ -100,6 +100,20 @@ const RULES: {
     threshold: 0.8,
   },
   {
+    mine: { section: "nullsdk", client: "stowage" },
+    partner: (s) => ({ backend: s.backend, client: "sdk", op: s.op, runtime: s.runtime }),
+    label: (s) => `${s.backend} ${s.op} vs SDK (${s.runtime})`,
+    against: "sdk",
+    threshold: 1,
+  },
+  {
+    mine: { section: "nullsdk", client: "stowage" },
+    partner: (s) => ({ backend: s.backend, client: "raw", op: s.op, runtime: s.runtime }),
+    label: (s) => `${s.backend} ${s.op} vs raw (${s.runtime})`,
+    against: "raw",
+    threshold: 0.8,
+  },
+  {
     mine: { section: "coldstart", client: "stowage", op: "import" },
     partner: (s) => ({ backend: s.backend, client: "sdk", op: "import", runtime: s.runtime }),
     label: (s) => `${s.backend} (${s.runtime})`,

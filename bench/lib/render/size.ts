@@ -1,5 +1,5 @@
 /**
- * Section 6 of the benchmark page, bundle size: each Stowage entry's minified and
+ * Section 7 of the benchmark page, bundle size: each Stowage entry's minified and
  * gzipped size beside its target and the SDK's, and the inputs that weigh most.
  *
  * @module
@@ -10,7 +10,7 @@ import type { Index } from "./compare.ts";
 import { advantage, num, ratioCell, table } from "./format.ts";
 
 /**
- * Section 6: minified and gzipped bundle sizes, against the targets and the SDK.
+ * Section 7: minified and gzipped bundle sizes, against the targets and the SDK.
  *
  * @param ix the run's measurements
  * @returns the section's Markdown

@@ -24,32 +24,58 @@ export function smallSection(ix: Index): string {
     for (const rt of ix.values("runtime", { section: "small", backend })) {
       for (const mode of ["seq", "c16"]) {
         for (const op of ["put", "get", "stat"]) {
-          const q = { section: "small", backend, op, mode, runtime: rt };
-          const s = ix.find({ ...q, client: "stowage" });
-          const k = ix.find({ ...q, client: "sdk" });
-          const r = ix.find({ ...q, client: "raw" });
-          if (!s && !k && !r) continue;
-          rows.push([
-            `${op} ${mode === "seq" ? "sequential" : "16 in flight"}`,
-            rt,
-            cell(s?.value, "ops/s"),
-            cell(k?.value, "ops/s"),
-            cell(r?.value, "ops/s"),
-            ratioCell(s && k ? advantage(s, k) : undefined),
-            ratioCell(s && r ? advantage(s, r) : undefined),
-          ]);
+          const row = threeWay(ix, { section: "small", backend, op, mode, runtime: rt }, "ops/s");
+          if (row) {
+            rows.push([`${op} ${mode === "seq" ? "sequential" : "16 in flight"}`, rt, ...row]);
+          }
         }
       }
     }
-    md += table([
-      "operation",
-      "runtime",
-      "Stowage",
-      "SDK",
-      "raw fetch",
-      "Stowage/SDK",
-      "Stowage/raw",
-    ], rows);
+    md += table(["operation", "runtime", ...THREE_WAY_HEAD], rows);
+  }
+  return md;
+}
+
+const THREE_WAY_HEAD = ["Stowage", "SDK", "raw fetch", "Stowage/SDK", "Stowage/raw"];
+
+/**
+ * The cells of Stowage, the SDK and raw fetch for one query, and Stowage's ratios
+ * to both; undefined when none of the three was measured.
+ */
+function threeWay(ix: Index, q: Partial<Measurement>, unit: string): string[] | undefined {
+  const s = ix.find({ ...q, client: "stowage" });
+  const k = ix.find({ ...q, client: "sdk" });
+  const r = ix.find({ ...q, client: "raw" });
+  if (!s && !k && !r) return undefined;
+  return [
+    cell(s?.value, unit),
+    cell(k?.value, unit),
+    cell(r?.value, unit),
+    ratioCell(s && k ? advantage(s, k) : undefined),
+    ratioCell(s && r ? advantage(s, r) : undefined),
+  ];
+}
+
+const NULL_NAMES: Record<string, string> = {
+  s3: "S3 (`@aws-sdk/client-s3` + `@aws-sdk/lib-storage`)",
+  azure: "Azure Blob (`@azure/storage-blob`)",
+  gcs: "GCS (`@google-cloud/storage`)",
+};
+
+/** Section 5: Stowage, the SDK and raw fetch on the null server, per protocol, by CRT-named workload. */
+export function nullSdkSection(ix: Index): string {
+  let md = "";
+  for (const backend of ix.values("backend", { section: "nullsdk" })) {
+    md += `\n**${NULL_NAMES[backend] ?? backend} on the null server** (higher is better)\n\n`;
+    const rows: string[][] = [];
+    for (const op of ix.values("op", { section: "nullsdk", backend })) {
+      for (const rt of ix.values("runtime", { section: "nullsdk", backend, op })) {
+        const q = { section: "nullsdk", backend, op, runtime: rt };
+        const unit = ix.find(q)!.unit;
+        rows.push([`\`${op}\``, rt, unit, ...threeWay(ix, q, unit)!]);
+      }
+    }
+    md += table(["workload", "runtime", "unit", ...THREE_WAY_HEAD], rows);
   }
   return md;
 }
@@ -176,7 +202,7 @@ export function limitSection(ix: Index): string {
   return rows.length ? "\n" + table(["op", "runtime", "path", "MB/s", "÷ raw fetch"], rows) : "";
 }
 
-/** Section 5: process and in-process import times, against the SDK. */
+/** Section 6: process and in-process import times, against the SDK. */
 export function coldSection(ix: Index): string {
   const rows: string[][] = [];
   const ms = (m?: Measurement) =>
@@ -220,7 +246,7 @@ export function coldSection(ix: Index): string {
   return rows.length ? "\n" + table(head, rows) : "";
 }
 
-/** Section 7: the local flavor against the runtime's file API. */
+/** Section 8: the local flavor against the runtime's file API. */
 export function localSection(ix: Index): string {
   const rows: string[][] = [];
   for (const rt of ix.values("runtime", { section: "local" })) {
