@@ -16,6 +16,7 @@ import {
   type PutJson,
   QUERY,
 } from "../http_wire.ts";
+import { concatBytes } from "../streams.ts";
 import type { Access } from "./_auth.ts";
 import type { ArtifactStoreAppOptions } from "./_options.ts";
 import {
@@ -141,8 +142,19 @@ export function fileRoutes(
 }
 
 /**
- * Pipes an upload into the store's sink, checking its length against
+ * How many bytes of an upload are read ahead of the store while it writes. The
+ * body keeps flowing while the store writes what came before, in batches: Deno's
+ * server spends most of its CPU moving bytes around when a chunked body of
+ * 32–64 KiB frames (what Deno's `fetch` sends) is read a chunk at a time behind
+ * each write (a 200 MiB upload: 20 s of CPU, against 1 s read this way).
+ */
+const READ_AHEAD = 8 * 1024 * 1024;
+
+/**
+ * Writes an upload into the store's sink, checking its length against
  * `Content-Length`: a short or broken upload aborts the sink (nothing is written).
+ * The body is read while the sink writes (up to {@linkcode READ_AHEAD} bytes held),
+ * and what arrived during a write goes to the sink as one chunk.
  */
 async function receive(
   c: Context,
@@ -158,20 +170,52 @@ async function receive(
       `The upload of '${rel}' ended after ${got} of ${expected} bytes: nothing was written`,
       { retryable: true },
     );
-  const count = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      got += chunk.length;
-      if (expected !== undefined && got > expected) throw short();
-      controller.enqueue(chunk);
-    },
-    flush() {
-      if (expected !== undefined && got !== expected) throw short();
-    },
-  });
+  const reader = body.getReader();
+  const writer = sink.getWriter();
+  let held: Uint8Array[] = [];
+  let heldBytes = 0;
+  let writing: Promise<void> | undefined;
+  let sinkError: { err: unknown } | undefined;
+  const failed = () => sinkError; // read after awaits, which TypeScript does not follow
+  // Writes what is held, batch after batch, until nothing is; a failed write stops
+  // the reading (the error is the sink's).
+  const drain = async () => {
+    try {
+      while (heldBytes > 0) {
+        const batch = concatBytes(held, heldBytes);
+        held = [];
+        heldBytes = 0;
+        await writer.write(batch);
+      }
+    } catch (err) {
+      sinkError = { err };
+      await reader.cancel(err).catch(() => {});
+    } finally {
+      writing = undefined;
+    }
+  };
   try {
-    // A client that goes away errors the request body, which aborts the sink.
-    await body.pipeThrough(count).pipeTo(sink);
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (sinkError) throw sinkError.err;
+      if (done) break;
+      got += value.length;
+      if (expected !== undefined && got > expected) throw short();
+      held.push(value);
+      heldBytes += value.length;
+      writing ??= drain();
+      if (heldBytes >= READ_AHEAD) await writing;
+    }
+    if (expected !== undefined && got !== expected) throw short();
+    await writing;
+    const late = failed();
+    if (late) throw late.err;
+    await writer.close();
   } catch (err) {
+    // A client that goes away errors the request body, which aborts the sink.
+    if (!failed()) await reader.cancel(err).catch(() => {});
+    await writing;
+    await writer.abort(err).catch(() => {});
     if (err instanceof ArtifactStoreError) throw err;
     throw new ArtifactStoreError(
       `The upload of '${rel}' was interrupted after ${got} bytes: nothing was written`,
