@@ -13,7 +13,8 @@
  * @module
  */
 
-import { md5, toBase64 } from "../../src/checksum.ts";
+import { toBase64 } from "../../src/checksum.ts";
+import { hasher } from "../../src/digest.ts";
 import { ArtifactStoreError, AuthenticationError, FileNotFoundError } from "../../src/errors.ts";
 import {
   encodeKeyPath,
@@ -176,13 +177,15 @@ export class AzureBlobClient {
   }
 
   /**
-   * The `Content-MD5` header of a body, when checksums are on.
+   * The `Content-MD5` header of a body, when checksums are on: MD5 in the
+   * runtime's native code where it has it (`node:crypto`, loaded lazily), else in
+   * JavaScript.
    *
    * @param data the body
    * @returns the header, or none
    */
-  md5Header(data: Uint8Array): Record<string, string> {
-    return this.#checksum ? { "Content-MD5": toBase64(md5(data)) } : {};
+  async md5Header(data: Uint8Array): Promise<Record<string, string>> {
+    return this.#checksum ? { "Content-MD5": toBase64((await hasher("md5")).digest(data)) } : {};
   }
 
   #notFound(key: string): FileNotFoundError {

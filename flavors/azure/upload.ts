@@ -68,7 +68,7 @@ export async function putBlob(
   data: Uint8Array,
   options: BlobWriteOptions & { blobType?: "BlockBlob" | "AppendBlob" } = {},
 ): Promise<void> {
-  const md5Header = options.blobType === "AppendBlob" ? {} : client.md5Header(data);
+  const md5Header = options.blobType === "AppendBlob" ? {} : await client.md5Header(data);
   try {
     const res = await client.http.send({
       method: "PUT",
@@ -113,7 +113,7 @@ export async function putBlock(
   const res = await client.http.send({
     method: "PUT",
     url: client.url(key, queryString({ comp: "block", blockid: blockId })),
-    headers: client.md5Header(data),
+    headers: await client.md5Header(data),
     body: data,
     signal,
     path: client.uri(key),
@@ -148,7 +148,7 @@ export async function putBlockList(
       headers: {
         "Content-Type": "application/xml",
         ...writeHeaders(options),
-        ...client.md5Header(body),
+        ...await client.md5Header(body),
       },
       body,
       signal: options.signal,
@@ -211,7 +211,10 @@ export async function appendBlock(
     const res = await client.http.send({
       method: "PUT",
       url: client.url(key, queryString({ comp: "appendblock" })),
-      headers: { "x-ms-blob-condition-appendpos": String(position), ...client.md5Header(data) },
+      headers: {
+        "x-ms-blob-condition-appendpos": String(position),
+        ...await client.md5Header(data),
+      },
       body: data,
       signal,
       path: client.uri(key),
