@@ -28,6 +28,7 @@ import {
 import { emptyBody } from "../../src/streams.ts";
 import type { GetResult, ListPage } from "../../src/object_types.ts";
 import { crc32c, crc32cBytes, toBase64 } from "../../src/checksum.ts";
+import { hasher, verifyDigest } from "../../src/digest.ts";
 import type { GcsRetryStrategy } from "./config.ts";
 import type { GcsAuth } from "./credentials.ts";
 import { FLAVOR, mapGcsError } from "./errors.ts";
@@ -47,7 +48,6 @@ import {
   parseGoogHash,
   parseObject,
   qs,
-  verifyCrc32c,
 } from "./objects.ts";
 import { type ResumableUpload, startResumable } from "./resumable.ts";
 
@@ -244,7 +244,9 @@ export class GcsClient {
       this.checksum && start === 0 && (res.status === 200 || res.status === 206) &&
       expected !== undefined && !encoded && (storedEncoding === "" || storedEncoding === "identity")
     ) {
-      result.verify = (s) => verifyCrc32c(s, expected, path);
+      const crc = await hasher("crc32c");
+      const want = toBase64(crc32cBytes(expected));
+      result.verify = (s) => verifyDigest(s, crc, want, { path, flavor: FLAVOR });
     }
     return result;
   }

@@ -6,10 +6,8 @@
  * @module
  */
 
-import { ArtifactStoreError } from "../../src/errors.ts";
 import type { ObjectMeta } from "../../src/object_types.ts";
-import { crc32c, crc32cBytes, fromBase64, toBase64 } from "../../src/checksum.ts";
-import { FLAVOR } from "./errors.ts";
+import { fromBase64 } from "../../src/checksum.ts";
 
 /** An object as the JSON API describes it. */
 export interface GcsObject extends ObjectMeta {
@@ -99,32 +97,4 @@ export function parseObject(j: Record<string, unknown>): GcsObject {
     md5Hash: typeof j.md5Hash === "string" ? j.md5Hash : undefined,
     componentCount: j.componentCount !== undefined ? Number(j.componentCount) : undefined,
   };
-}
-
-/** A stream that passes the bytes through and errors at the end when their CRC32C is not `expected`. */
-export function verifyCrc32c(
-  body: ReadableStream<Uint8Array>,
-  expected: number,
-  path: string,
-): ReadableStream<Uint8Array> {
-  let crc = 0;
-  return body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        crc = crc32c(chunk, crc);
-        controller.enqueue(chunk);
-      },
-      flush() {
-        if (crc !== expected) {
-          throw new ArtifactStoreError(
-            `The download of '${path}' is corrupt: its CRC32C is '${
-              toBase64(crc32cBytes(crc))
-            }', ` +
-              `the service says '${toBase64(crc32cBytes(expected))}'; read it again`,
-            { path, flavor: FLAVOR, retryable: true },
-          );
-        }
-      },
-    }),
-  );
 }
