@@ -8,6 +8,7 @@
  * @module
  */
 
+import { bareEtag } from "../../src/http/encoding.ts";
 import { emptyBody } from "../../src/streams.ts";
 import { BUILTINS } from "../../src/builtins.ts";
 import type { Capabilities } from "../../src/types.ts";
@@ -132,7 +133,7 @@ export class R2ArtifactStore extends ObjectStore {
     }
     if (options.ifMatch) {
       opts.onlyIf = {
-        etagMatches: options.ifMatch.replace(/^W\//, "").replace(/^"|"$/g, ""),
+        etagMatches: bareEtag(options.ifMatch),
       };
     }
     let o: R2ObjectBodyLike | R2ObjectLike | null;

@@ -10,7 +10,7 @@
 
 import { FileNotFoundError, IntegrityError } from "../../src/errors.ts";
 import { md5, toHex } from "../../src/checksum.ts";
-import { encodeKeyPath, queryString } from "../../src/http/mod.ts";
+import { bareEtag, encodeKeyPath, queryString } from "../../src/http/mod.ts";
 import { escapeXml, parseXml } from "../../src/xml.ts";
 import type { S3Client } from "./client.ts";
 import { FLAVOR, okAnswerError } from "./errors.ts";
@@ -213,14 +213,14 @@ export async function completeMultipartUpload(
     if (err instanceof FileNotFoundError) {
       const expected = multipartEtag(parts.map((p) => p.etag));
       const meta = expected ? await client.headObject(key) : null;
-      if (meta?.etag && unquote(meta.etag) === expected) return;
+      if (meta?.etag && bareEtag(meta.etag) === expected) return;
     }
     throw err;
   }
   // A multipart ETag ends in its part count. One that counts other parts means the
   // service misread the part list (fauxqs 1.9 drops every part that lists a
   // checksum): the object is not what was sent, so it goes and the write fails.
-  const counted = /-(\d+)$/.exec(unquote(answer ?? ""));
+  const counted = /-(\d+)$/.exec(bareEtag(answer ?? ""));
   if (counted && Number(counted[1]) !== parts.length) {
     await client.deleteObject(key).catch(() => {});
     throw new IntegrityError(
@@ -286,13 +286,9 @@ export async function listMultipartUploads(
   }));
 }
 
-function unquote(etag: string): string {
-  return etag.replace(/^W\//, "").replace(/^"|"$/g, "");
-}
-
 /** The ETag S3 gives a multipart object: MD5 of the parts' MD5s, `-N`. */
 function multipartEtag(etags: string[]): string | undefined {
-  const parts = etags.map(unquote);
+  const parts = etags.map(bareEtag);
   if (!parts.every((e) => /^[0-9a-f]{32}$/i.test(e))) return undefined;
   const all = new Uint8Array(parts.length * 16);
   parts.forEach((e, i) => {

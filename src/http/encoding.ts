@@ -66,3 +66,20 @@ export function queryString(
   }
   return parts.length ? `?${parts.join("&")}` : "";
 }
+
+/**
+ * An entity tag without its quotes and weak prefix (`W/"abc"` → `abc`), to compare
+ * tags that services quote differently or to hand one to an API that wants it bare.
+ *
+ * @param etag the tag as a header carries it
+ * @returns the bare tag
+ *
+ * @example
+ * ```ts
+ * import { bareEtag } from "./encoding.ts";
+ * console.assert(bareEtag('W/"abc-2"') === "abc-2" && bareEtag("abc") === "abc");
+ * ```
+ */
+export function bareEtag(etag: string): string {
+  return etag.replace(/^W\//, "").replace(/^"|"$/g, "");
+}
