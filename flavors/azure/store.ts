@@ -301,8 +301,12 @@ export class AzureArtifactStore extends ObjectStore {
 
   /** True when anything lies below `rel`, or an ADLS directory marker is there. */
   protected override async isDirRel(rel: string): Promise<boolean> {
+    if (rel === "") return true;
+    // The marker's HEAD goes out beside the listing: one round trip, not two.
+    const marker = this.#client.getProperties(this.key(rel));
+    marker.catch(() => {});
     if (await super.isDirRel(rel)) return true;
-    return !!(await this.#client.getProperties(this.key(rel)))?.isFolder;
+    return !!(await marker)?.isFolder;
   }
 
   /** Lists one directory; an empty ADLS directory (only its marker) lists empty. */

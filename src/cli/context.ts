@@ -11,6 +11,7 @@ import { validateConfig } from "../flavor.ts";
 import { getFlavor, getFlavorForScheme, type StoreConfig } from "../registry.ts";
 import * as fileio from "../fileio.ts";
 import { splitScheme } from "../uri.ts";
+import { defaultFetch } from "../http/client.ts";
 /** Where the CLI's output goes and where its environment comes from. */
 export interface CliIO {
   /** Prints a line on stdout. */
@@ -250,7 +251,7 @@ export function reportingFetch(io: CliIO): typeof fetch {
       io.err(`stowage: retrying ${method} ${origin} (attempt ${attempt}): ${prev.why}`);
     }
     try {
-      const res = await fetch(input, init);
+      const res = await defaultFetch(input, init);
       if (res.status === 408 || res.status === 429 || res.status >= 500) {
         failed.set(key, { attempts: attempt, why: `${origin} answered HTTP ${res.status}` });
       } else failed.delete(key);

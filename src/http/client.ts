@@ -105,6 +105,42 @@ export function isRetryableStatus(status: number): boolean {
   return RETRYABLE_STATUS.has(status);
 }
 
+/** True on Node itself (not Deno, Bun or a worker with Node compatibility). */
+function onNode(): boolean {
+  const g = globalThis as {
+    process?: { versions?: { node?: string } };
+    Deno?: unknown;
+    Bun?: unknown;
+    navigator?: { userAgent?: string };
+  };
+  return !!g.process?.versions?.node && !g.Deno && !g.Bun &&
+    g.navigator?.userAgent !== "Cloudflare-Workers";
+}
+
+let nodeTransport: Promise<typeof fetch> | undefined;
+
+/**
+ * The `fetch` a flavor uses when its config names none: on Node, the keep-alive
+ * transport of `./node_transport.ts` (loaded on the first request; where it cannot
+ * load, the runtime's `fetch`); elsewhere the runtime's `fetch`.
+ *
+ * @param input the URL or request
+ * @param init the request's settings
+ * @returns the response
+ *
+ * @example
+ * ```ts
+ * import { defaultFetch } from "./client.ts";
+ * const res = await defaultFetch("data:text/plain,ok").catch(() => null);
+ * console.assert(res === null || (await res.text()) === "ok");
+ * ```
+ */
+export function defaultFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+  if (!onNode()) return fetch(input, init);
+  nodeTransport ??= import("./node_transport.ts").then((m) => m.nodeFetch()).catch(() => fetch);
+  return nodeTransport.then((f) => f(input, init));
+}
+
 /**
  * The shared HTTP client of the cloud flavors.
  */
@@ -116,7 +152,7 @@ export class HttpClient {
   /** @param options flavor, fetch, signer, error mapper, timeout and retry settings */
   constructor(options: HttpClientOptions) {
     this.options = options;
-    this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
+    this.#fetch = options.fetch ?? defaultFetch;
   }
 
   /**

@@ -18,6 +18,8 @@
 // faults (requests sent concurrently, such as an upload's parts, draw in the order
 // they start).
 
+import { defaultFetch } from "../../src/http/client.ts";
+
 /** The faults {@linkcode faultyFetch} injects. */
 export const FAULT_KINDS = [
   "503",
@@ -43,7 +45,7 @@ export interface FaultOptions {
   kinds?: readonly FaultKind[];
   /** The `Retry-After` of the `*-retry-after` faults, in seconds (default 1). */
   retryAfterSeconds?: number;
-  /** The fetch that carries the requests (default the global fetch). */
+  /** The fetch that carries the requests (default the flavors' own: on Node, the keep-alive transport). */
   inner?: typeof fetch;
 }
 
@@ -132,7 +134,7 @@ export function faultyFetch(options: FaultOptions): FaultyFetch {
   const random = seededRandom(options.seed);
   const kinds = options.kinds ?? FAULT_KINDS;
   const retryAfter = options.retryAfterSeconds ?? 1;
-  const inner = options.inner ?? ((input, init) => fetch(input, init));
+  const inner = options.inner ?? defaultFetch;
   const injected = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<
     FaultKind,
     number
