@@ -46,6 +46,8 @@ const NULL_BODY = new Set([101, 204, 205, 304]);
 const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
 /** Bytes the response stream buffers before it pauses the socket. */
 const HIGH_WATER = 1024 * 1024;
+/** A cancelled body of at most this many bytes is read to its end, keeping the connection. */
+const DRAIN_LIMIT = 64 * 1024;
 
 /**
  * A `fetch` over `node:http`/`node:https` keep-alive agents (loaded on the first
@@ -102,7 +104,7 @@ export async function nodeFetch(options: NodeFetchOptions = {}): Promise<typeof 
         done();
         resolve(res);
       });
-      req.once("error", (err) => {
+      req.on("error", (err) => {
         done();
         if (signal?.aborted) return reject(signal.reason);
         if (
@@ -276,7 +278,7 @@ function bodyStream(
         finish();
         c.close();
       });
-      source.once("error", fail);
+      source.on("error", fail);
       res.once("aborted", cut);
       res.once("close", () => {
         if (!res.complete) cut();
@@ -292,7 +294,14 @@ function bodyStream(
     },
     cancel() {
       finish();
-      res.destroy();
+      // A small rest is read away so that the connection goes back to the pool
+      // (an answer's body cancelled unread is the common case); a big one costs less
+      // as a new connection.
+      const left = Number(res.headers["content-length"] ?? NaN);
+      if (res.complete || (left <= DRAIN_LIMIT && source === res)) {
+        res.removeAllListeners("data");
+        res.resume();
+      } else res.destroy();
     },
   }, { highWaterMark: HIGH_WATER, size: (chunk) => chunk.byteLength });
 }

@@ -122,6 +122,34 @@ test("node transport: HEAD and 204 have no body, and one connection serves them 
   }
 });
 
+test("node transport: a small body cancelled unread keeps its connection, a big one gives it up", {
+  skip: runtimeName() === "deno"
+    ? "Deno's node:http client sends through its fetch: no connection of its own is kept"
+    : false,
+}, async () => {
+  const s = await serve((req, res) => {
+    const n = req.url === "/big" ? 4 * 1024 * 1024 : 2000;
+    res.writeHead(200, { "content-length": n });
+    res.end(new Uint8Array(n));
+  });
+  try {
+    const f = await nodeFetch();
+    const settle = () => new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 20; i++) {
+      await (await f(`${s.url}/small`)).body!.cancel();
+      await settle(); // the rest is read away meanwhile
+    }
+    assert.equal((await bytesOf(await f(`${s.url}/small`))).length, 2000);
+    assert.equal(s.connections(), 1);
+    await (await f(`${s.url}/big`)).body!.cancel();
+    await settle();
+    assert.equal((await bytesOf(await f(`${s.url}/small`))).length, 2000);
+    assert.equal(s.connections(), 2);
+  } finally {
+    await s.close();
+  }
+});
+
 test("node transport: redirects followed as fetch follows them", async () => {
   const s = await serve((req, res, body) => {
     if (req.url === "/307") {
