@@ -13,7 +13,7 @@
  * - `--full`: the full tier (1 GiB transfers, 10,000 listed objects, 5 runs,
  *   every section on every runtime); default the quick tier.
  * - `--only=small,large,…`: run only these sections (small, large, listing,
- *   limit, nullsdk, coldstart, size, local).
+ *   limit, nullsdk, coldstart, size, local, serve).
  *   `--only=size` needs no emulators and takes seconds.
  * - `--runtimes=deno,node,bun`: the runtimes of the per-runtime sections.
  * - `--backends=s3-fauxqs,s3-ceph,azure,gcs`: the backends measured.
@@ -98,6 +98,12 @@ const SECTIONS: Section[] = [
     title: "Local files",
     emulators: false,
     run: async (c) => (await import("./sections/local.ts")).run(c),
+  },
+  {
+    id: "serve",
+    title: "The http flavor to the Hono server",
+    emulators: false,
+    run: async (c) => (await import("./sections/serve.ts")).run(c),
   },
 ];
 

@@ -19,6 +19,7 @@ import {
   listingSection,
   localSection,
   nullSdkSection,
+  serveSection,
   smallSection,
 } from "./render/tables.ts";
 import { sizeSection } from "./render/size.ts";
@@ -56,6 +57,7 @@ const SECTION_TITLES: Record<string, string> = {
   coldstart: "6. Cold start",
   size: "7. Bundle size",
   local: "8. Local files",
+  serve: "9. The http flavor to the Hono server",
 };
 
 function notMeasuredList(list: NotMeasured[]): string {
@@ -190,6 +192,7 @@ Every measured case where Stowage is slower than the SDK, or more than 20% under
       "coldstart",
       "size",
       "local",
+      "serve",
     ]
   ) {
     md += `\n## ${SECTION_TITLES[id]}\n\n`;
@@ -209,6 +212,7 @@ Every measured case where Stowage is slower than the SDK, or more than 20% under
       coldstart: coldSection,
       size: sizeSection,
       local: localSection,
+      serve: serveSection,
     }[id]!(ix);
     md += body || "No measurements.\n";
     const nm = r.result.notMeasured.filter((n) => n.section === id);

@@ -29,6 +29,7 @@ import {
 import { type Flavor, parseConfig } from "../../src/flavor.ts";
 import {
   type BodyPart,
+  defaultFetch,
   HttpClient,
   type HttpRequest,
   rangedAnswer,
@@ -96,7 +97,7 @@ export class HttpArtifactStore extends BaseArtifactStore {
     const token = config.token ?? getEnv("STOWAGE_TOKEN");
     this.#headers = { ...(config.headers ?? {}) };
     if (token) this.#headers["authorization"] = `Bearer ${token}`;
-    this.#fetch = config.fetch ?? ((input, init) => fetch(input, init));
+    this.#fetch = config.fetch ?? defaultFetch;
     this.#bufferBytes = config.bufferBytes ?? 1024 * 1024;
     this.#caps = {
       append: false,

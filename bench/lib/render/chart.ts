@@ -20,6 +20,7 @@ const CHART_GROUPS: [string, string][] = [
   ["coldstart", "Cold start vs SDK"],
   ["size", "Bundle size (gzip) vs SDK"],
   ["local", "Local flavor vs the runtime's file API"],
+  ["serve", "The http flavor to the Hono server vs curl"],
 ];
 
 function chartRows(

@@ -114,6 +114,13 @@ const RULES: {
     threshold: 0.8,
   },
   {
+    mine: { section: "serve", client: "stowage" },
+    partner: (s) => ({ backend: s.backend, client: "curl", op: s.op }),
+    label: (s) => `${s.runtime} → ${s.backend} server vs curl`,
+    against: "curl",
+    threshold: 0.8,
+  },
+  {
     mine: { section: "coldstart", client: "stowage", op: "import" },
     partner: (s) => ({ backend: s.backend, client: "sdk", op: "import", runtime: s.runtime }),
     label: (s) => `${s.backend} (${s.runtime})`,

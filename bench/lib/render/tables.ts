@@ -284,3 +284,36 @@ export function localSection(ix: Index): string {
       ], rows)
     : "";
 }
+
+const SERVERS: Record<string, string> = {
+  deno: "Deno.serve",
+  bun: "Bun.serve",
+  node: "@hono/node-server on Node",
+};
+
+/** Section 9: the http flavor's upload from each runtime to each runtime's server, against curl. */
+export function serveSection(ix: Index): string {
+  const rows: string[][] = [];
+  for (const backend of ix.values("backend", { section: "serve" })) {
+    const curl = ix.find({ section: "serve", backend, client: "curl" });
+    if (curl) {
+      rows.push([
+        SERVERS[backend] ?? backend,
+        "curl -T",
+        cell(curl.value, "MB/s"),
+        "1×",
+        curl.note ?? "",
+      ]);
+    }
+    for (const m of ix.where({ section: "serve", backend, client: "stowage" })) {
+      rows.push([
+        SERVERS[backend] ?? backend,
+        `http flavor on ${m.runtime}`,
+        cell(m.value, "MB/s"),
+        ratioCell(curl ? advantage(m, curl) : undefined),
+        m.note ?? "",
+      ]);
+    }
+  }
+  return rows.length ? "\n" + table(["server", "client", "MB/s", "vs curl", "note"], rows) : "";
+}
