@@ -21,11 +21,13 @@
  */
 
 import { fromBase64, toBase64 } from "../../src/checksum.ts";
+import { nativeHmacSha256 } from "../../src/digest.ts";
 
 /** The Blob service version every request and SAS carries (Azurite 3.35 and Azure accept it). */
 export const API_VERSION = "2025-01-05";
 
 const keyCache = new Map<string, Promise<CryptoKey>>();
+const rawKeys = new Map<string, Uint8Array>();
 
 function hmacKey(base64Key: string): Promise<CryptoKey> {
   let k = keyCache.get(base64Key);
@@ -57,6 +59,15 @@ function hmacKey(base64Key: string): Promise<CryptoKey> {
  * ```
  */
 export async function hmacSha256Base64(base64Key: string, stringToSign: string): Promise<string> {
+  const native = await nativeHmacSha256();
+  if (native) {
+    let key = rawKeys.get(base64Key);
+    if (!key) {
+      if (rawKeys.size > 16) rawKeys.clear();
+      rawKeys.set(base64Key, key = fromBase64(base64Key));
+    }
+    return toBase64(native(key, stringToSign));
+  }
   const sig = await crypto.subtle.sign(
     "HMAC",
     await hmacKey(base64Key),

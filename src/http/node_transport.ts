@@ -46,6 +46,8 @@ const NULL_BODY = new Set([101, 204, 205, 304]);
 const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
 /** Bytes the response stream buffers before it pauses the socket. */
 const HIGH_WATER = 1024 * 1024;
+/** Bytes of a streamed request body buffered ahead of the socket. */
+const SEND_AHEAD = 4 * 1024 * 1024;
 /** A cancelled body of at most this many bytes is read to its end, keeping the connection. */
 const DRAIN_LIMIT = 64 * 1024;
 
@@ -222,10 +224,16 @@ async function pump(body: ReadableStream<Uint8Array>, req: NodeHttp.ClientReques
       const { value, done } = await reader.read();
       if (done) break;
       if (req.destroyed) return;
-      if (!req.write(value)) {
+      req.write(value);
+      // Up to SEND_AHEAD bytes wait in the request's buffer, so that the socket is
+      // never idle between a drain and the next chunk.
+      if (req.writableLength > SEND_AHEAD) {
         await new Promise<void>((r) => {
-          req.once("drain", r);
-          req.once("close", r);
+          const go = () => {
+            req.off("drain", go).off("close", go);
+            r();
+          };
+          req.on("drain", go).on("close", go);
         });
       }
     }

@@ -9,7 +9,13 @@ import { S3ArtifactStore } from "../../flavors/s3/mod.ts";
 import { GcsArtifactStore } from "../../flavors/gcs/mod.ts";
 import { AzureArtifactStore } from "../../flavors/azure/mod.ts";
 import { toBase64 } from "../../src/checksum.ts";
-import { CHECKSUM_ALGORITHMS, hasher, makeHashers, verifyDigest } from "../../src/digest.ts";
+import {
+  CHECKSUM_ALGORITHMS,
+  hasher,
+  makeHashers,
+  nativeHmacSha256,
+  verifyDigest,
+} from "../../src/digest.ts";
 import { pickS3Checksum } from "../../flavors/s3/integrity.ts";
 
 const enc = new TextEncoder();
@@ -49,6 +55,29 @@ test("digest: native and JavaScript hashers agree on random inputs, whole and ru
             assert.equal(toBase64(r.digest()), want, `${alg} running`);
           }
         }
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
+
+test("digest: node:crypto's HMAC-SHA256 (Azure SharedKey) agrees with WebCrypto's on random keys and texts", async () => {
+  const native = await nativeHmacSha256();
+  assert.ok(native, "node:crypto has createHmac on every runtime here");
+  await fc.assert(
+    fc.asyncProperty(
+      fc.uint8Array({ minLength: 1, maxLength: 80 }),
+      fc.string({ unit: "binary", maxLength: 600 }),
+      async (key, text) => {
+        const k = await crypto.subtle.importKey(
+          "raw",
+          key as BufferSource,
+          { name: "HMAC", hash: "SHA-256" },
+          false,
+          ["sign"],
+        );
+        const web = new Uint8Array(await crypto.subtle.sign("HMAC", k, enc.encode(text)));
+        assert.deepEqual(native(key, text), web);
       },
     ),
     { numRuns: 200 },
