@@ -52,39 +52,39 @@ const is = (g: Gap, section: string, op?: string) =>
 export const CAUSES: Cause[] = [
   // ---------------------------------------------------------------- small objects
   {
-    title: "Small objects, stat on Node: a new connection for every HEAD",
-    match: (g) => is(g, "small", "stat") && g.runtime === "node" && kind(g.backend) !== "gcs",
-    text: "Node 20's `fetch` (undici) opens a new TCP connection for every HEAD request: it " +
-      "resets the socket after a HEAD response that carries a `Content-Length` (1,000 HEADs = " +
-      "1,000 connections on a loopback server that counts them — raw `fetch` too, see its " +
-      "column), while the SDKs' node:http agent keeps one connection. On top of that, WebCrypto " +
-      "signing is slow on Node 20 (next entry).",
+    title: "Small writes: the directory check before a write",
+    match: (g) => is(g, "small", "put") || is(g, "nullsdk", "upload-1KiB-1000x"),
+    text: "Before it writes a file, Stowage lists `key/` (one key) so that a file is never " +
+      "written over a directory (objects below that name), as a file system refuses it; on " +
+      "Azure the ADLS directory marker's HEAD goes out beside that listing. The SDKs only PUT. " +
+      "For a large object the listing runs while the parts upload and costs nothing; for a " +
+      "1 KiB object it is a second request, so a small write costs two requests where the " +
+      "SDK's costs one (on the null server, where the server answers at once, that is most of " +
+      "the gap: stat and get, one request each, are at or above the SDKs). Each write also " +
+      "carries a checksum the service verifies: a CRC32C in a `multipart/related` upload on " +
+      "GCS (JSON metadata, then the bytes), a `Content-MD5` on Azure and on custom S3 " +
+      "endpoints, where the SDKs send a CRC32 (AWS) or nothing (Azure).",
   },
   {
-    title: "Small objects on Node: Node 20's fetch and WebCrypto",
-    match: (g) => is(g, "small") && g.runtime === "node" && kind(g.backend) !== "gcs",
-    text: "Per-request cost of Node 20's `fetch` and WebCrypto, which raw `fetch` pays too (its " +
-      "column is close to Stowage's): SigV4 or SharedKey signing with `crypto.subtle` (importKey " +
-      "+ HMAC + SHA-256) takes ~210–240 µs a request on Node 20 against ~80 µs on Deno (aws4fetch " +
-      "with an injected `fetch`, no network), where the SDKs sign with node:crypto's synchronous " +
-      "HMAC and send with node:http. Stowage's own work per request (path resolution, the " +
-      "HttpClient attempt with its timeout, headers, the MD5 of 1 KiB) is ~25 µs on top of signing.",
-  },
-  {
-    title: "Small GCS writes: a multipart upload with a checksum",
-    match: (g) => is(g, "small", "put") && kind(g.backend) === "gcs",
-    text: "Stowage writes a GCS object as a `multipart/related` upload (JSON metadata with a " +
-      "CRC32C, so that GCS verifies the bytes, then the data, assembled into one body) where raw " +
-      "`fetch` sends a bare media upload; on Node, undici's per-request cost against the SDK's " +
-      "node:http.",
+    title: "Small objects on Node: WebCrypto signing",
+    match: (g) =>
+      (is(g, "small") || is(g, "nullsdk")) && g.runtime === "node" &&
+      kind(g.backend) === "s3" && !/256MiB/.test(g.op),
+    text: "S3 requests are signed by aws4fetch with WebCrypto (`crypto.subtle` SHA-256 + HMAC " +
+      "per request); on Node 20 each WebCrypto call is a job on the thread pool with a promise " +
+      "(~200 µs a request here, ~80 µs on Deno), where the AWS SDK signs with node:crypto's " +
+      "synchronous HMAC. Azure's SharedKey HMAC uses node:crypto where the runtime has it; " +
+      "aws4fetch has no such hook. The transport itself is node:http with keep-alive (the " +
+      "Node transport) on both sides.",
   },
   {
     title: "Small objects: per-request signing and bookkeeping",
-    match: (g) => is(g, "small"),
+    match: (g) => is(g, "small") || (is(g, "nullsdk") && /1KiB/.test(g.op)),
     text: "Per-request cost: Stowage signs every request with WebCrypto (for S3, aws4fetch's " +
       "SHA-256 + HMAC: ~80 µs on Deno, more on Node and Bun) and adds ~25 µs of its own (path " +
-      "resolution, the HttpClient attempt with its timeout, headers); against an in-memory " +
-      "emulator on loopback that is a visible share of a 1 KiB round trip.",
+      "resolution, the HttpClient attempt with its timeout and abort signal, headers); against " +
+      "an in-memory server on loopback that is a visible share of a 1 KiB round trip. Raw " +
+      "`fetch` signs nothing and checks nothing.",
   },
   // ---------------------------------------------------------------- large objects
   {
@@ -97,39 +97,53 @@ export const CAUSES: Cause[] = [
       "checksum. That is also why its peak RSS is several times the object size.",
   },
   {
-    title: "Large writes: Content-MD5 in JavaScript",
-    match: (g) => is(g, "large", "write"),
-    text: "`Content-MD5` on every part, computed in JavaScript (WebCrypto has no MD5) on the " +
-      "thread that also feeds the upload: ~270–450 MB/s for the hash alone on this CPU. Section " +
-      "4 isolates it: the S3 flavor with `checksum: false` runs at ~0.8–1.0× raw `fetch`, with " +
-      "MD5 at ~0.15–0.35×. The SDKs send no MD5: the AWS SDK's default CRC32 uses Node's native " +
-      "`zlib.crc32`, Azure's `uploadStream` sends no checksum. `checksum: false` trades the " +
-      "service-side integrity check for that speed. Peak RSS: raw `fetch` of the same 8 MiB parts " +
-      "from one reused buffer already peaks at ~190 MiB on Deno and ~240 MiB on Node (section 4), " +
-      "so most of it is the runtime's fetch holding request bodies, not Stowage's part buffers.",
+    title: "Large writes: Content-MD5 on the sending core",
+    match: (g) =>
+      (is(g, "large", "write") || is(g, "nullsdk", "upload-256MiB-1x")) &&
+      kind(g.backend) !== "gcs",
+    text: 'Azure verifies only `Content-MD5`, and on a custom S3 endpoint `"auto"` sends it ' +
+      "too (Ceph RGW verifies only `Content-MD5`; fauxqs nothing): one MD5 per part or block, " +
+      "by `node:crypto` (~550–650 MB/s on this CPU) on the thread that feeds the upload. On " +
+      "this 2-core machine the server or emulator takes one core, so the hash competes with " +
+      "sending; the SDKs send a CRC32 (the AWS SDK, `zlib.crc32` at GB/s) or nothing (Azure's " +
+      "`uploadStream`). Section 4 isolates it: `s3-crc32` (what `auto` sends to AWS) and " +
+      "`s3-nomd5` run near the core's speed. `checksum: false` trades the service-side check " +
+      "for that speed.",
+  },
+  {
+    title: "Large GCS writes on the null server: one resumable session, chunk after chunk",
+    match: (g) => is(g, "nullsdk", "upload-256MiB-1x") && kind(g.backend) === "gcs",
+    text: "A GCS resumable upload takes its chunks in order, one at a time (each `PUT` with " +
+      "its `Content-Range` must be answered before the next), with a CRC32C of the whole " +
+      "object in JavaScript for GCS to verify; the raw row sends separate 8 MiB media uploads, " +
+      "4 in flight, and checks nothing. The SDK uses the same resumable protocol and is slower " +
+      "than Stowage.",
   },
   {
     title: "Large GCS reads: CRC32C verification and stream stages",
-    match: (g) => is(g, "large", "read") && kind(g.backend) === "gcs",
+    match: (g) =>
+      (is(g, "large", "read") || is(g, "nullsdk", "download-256MiB-1x")) &&
+      kind(g.backend) === "gcs",
     text: "Stowage verifies the CRC32C of every whole-object GCS read (in JavaScript, ~1 GB/s " +
-      "here) and passes the body through two stream stages (the verification and the resumable " +
-      "body); on Node's JavaScript web streams that is a cost per chunk of the emulator's " +
-      "response, on top of Node's `fetch` itself (the raw `fetch` row). `checksum: false` skips " +
-      "the verification.",
+      "here: no runtime has a native CRC32C) and passes the body through two stream stages " +
+      "(the verification and the resumable body); raw `fetch` checks nothing. `checksum: " +
+      "false` skips the verification.",
   },
   {
-    title: "Large reads on Node: Node 20's fetch body streams",
-    match: (g) => is(g, "large", "read") && g.runtime === "node",
-    text: "Two parts. Node 20's `fetch` itself: undici delivers the body through Node's " +
-      "JavaScript WHATWG streams, below the SDKs, which read node:http's IncomingMessage " +
-      "directly (the raw `fetch` row). And Stowage's one pass-through ReadableStream " +
-      "(`resumableBody`, which resumes a broken download with a ranged `If-Match` GET): on " +
-      "Node each 64 KiB chunk costs a few more promises, and raw `fetch` wrapped in the same " +
-      "`resumableBody` alone reads at Stowage's speed. Deno and Bun do not show it.",
+    title: "Large reads on Node and Bun: web-stream stages",
+    match: (g) =>
+      (is(g, "large", "read") || is(g, "nullsdk", "download-256MiB-1x")) &&
+      g.runtime !== "deno",
+    text: "The SDKs read node:http's IncomingMessage directly (on Bun, its fast node:http); " +
+      "Stowage hands back a web ReadableStream, so each 64 KiB chunk passes the transport's " +
+      "stream, the resumable body (which resumes a broken download with a ranged `If-Match` " +
+      "GET) and the error boundary that types every failure: a few promises a chunk, in " +
+      "JavaScript on Node's and Bun's web streams. Coalescing chunks into 1 MiB in the Node " +
+      "transport was tried and made no measurable difference.",
   },
   {
     title: "Large reads: one pass-through stream",
-    match: (g) => is(g, "large", "read"),
+    match: (g) => is(g, "large", "read") || is(g, "nullsdk", "download-256MiB-1x"),
     text: "One pass-through ReadableStream (`resumableBody`, which resumes a broken download) " +
       "between the response and the caller, plus checksum checks where the service sends them.",
   },
