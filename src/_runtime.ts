@@ -7,6 +7,10 @@ const g = globalThis as any;
 /** True on Deno. */
 export const isDeno: boolean = typeof g.Deno?.version?.deno === "string";
 
+/** True on Node itself: not Deno or Bun (which define `process` too), nor a worker with Node compatibility. */
+export const isNode: boolean = typeof g.process?.versions?.node === "string" && !g.Deno &&
+  !g.Bun && g.navigator?.userAgent !== "Cloudflare-Workers";
+
 /** Reads an environment variable; undefined where there is no environment or no permission. */
 export function getEnv(name: string): string | undefined {
   try {

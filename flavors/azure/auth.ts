@@ -26,23 +26,34 @@ import { nativeHmacSha256 } from "../../src/digest.ts";
 /** The Blob service version every request and SAS carries (Azurite 3.35 and Azure accept it). */
 export const API_VERSION = "2025-01-05";
 
-const keyCache = new Map<string, Promise<CryptoKey>>();
-const rawKeys = new Map<string, Uint8Array>();
+/** A MAC with one key: node:crypto's where the runtime has it, else WebCrypto's. */
+type Mac = (text: string) => Uint8Array | Promise<Uint8Array>;
 
-function hmacKey(base64Key: string): Promise<CryptoKey> {
-  let k = keyCache.get(base64Key);
-  if (!k) {
-    if (keyCache.size > 16) keyCache.clear();
-    k = crypto.subtle.importKey(
-      "raw",
-      fromBase64(base64Key) as BufferSource,
-      { name: "HMAC", hash: "SHA-256" },
-      false,
-      ["sign"],
-    );
-    keyCache.set(base64Key, k);
+const macs = new Map<string, Promise<Mac>>();
+
+async function makeMac(key: Uint8Array): Promise<Mac> {
+  const native = await nativeHmacSha256();
+  if (native) return (text) => native(key, text);
+  const k = await crypto.subtle.importKey(
+    "raw",
+    key as BufferSource,
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  return async (text) =>
+    new Uint8Array(await crypto.subtle.sign("HMAC", k, new TextEncoder().encode(text)));
+}
+
+/** The MAC of an account key, made once per key. */
+function macOf(base64Key: string): Promise<Mac> {
+  let m = macs.get(base64Key);
+  if (!m) {
+    if (macs.size > 16) macs.clear();
+    m = makeMac(fromBase64(base64Key));
+    macs.set(base64Key, m);
   }
-  return k;
+  return m;
 }
 
 /**
@@ -59,21 +70,7 @@ function hmacKey(base64Key: string): Promise<CryptoKey> {
  * ```
  */
 export async function hmacSha256Base64(base64Key: string, stringToSign: string): Promise<string> {
-  const native = await nativeHmacSha256();
-  if (native) {
-    let key = rawKeys.get(base64Key);
-    if (!key) {
-      if (rawKeys.size > 16) rawKeys.clear();
-      rawKeys.set(base64Key, key = fromBase64(base64Key));
-    }
-    return toBase64(native(key, stringToSign));
-  }
-  const sig = await crypto.subtle.sign(
-    "HMAC",
-    await hmacKey(base64Key),
-    new TextEncoder().encode(stringToSign) as BufferSource,
-  );
-  return toBase64(new Uint8Array(sig));
+  return toBase64(await (await macOf(base64Key))(stringToSign));
 }
 
 /**

@@ -24,6 +24,7 @@
 
 import { ArtifactStoreError } from "../errors.ts";
 import { Backoff, type RetryOptions } from "./backoff.ts";
+import { isNode } from "../_runtime.ts";
 
 /** A request before signing. Bodies are bytes or text so they can be sent again. */
 export interface HttpRequest {
@@ -105,18 +106,6 @@ export function isRetryableStatus(status: number): boolean {
   return RETRYABLE_STATUS.has(status);
 }
 
-/** True on Node itself (not Deno, Bun or a worker with Node compatibility). */
-function onNode(): boolean {
-  const g = globalThis as {
-    process?: { versions?: { node?: string } };
-    Deno?: unknown;
-    Bun?: unknown;
-    navigator?: { userAgent?: string };
-  };
-  return !!g.process?.versions?.node && !g.Deno && !g.Bun &&
-    g.navigator?.userAgent !== "Cloudflare-Workers";
-}
-
 let nodeTransport: Promise<typeof fetch> | undefined;
 
 /**
@@ -136,7 +125,7 @@ let nodeTransport: Promise<typeof fetch> | undefined;
  * ```
  */
 export function defaultFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
-  if (!onNode()) return fetch(input, init);
+  if (!isNode) return fetch(input, init);
   nodeTransport ??= import("./node_transport.ts").then((m) => m.nodeFetch()).catch(() => fetch);
   return nodeTransport.then((f) => f(input, init));
 }

@@ -38,7 +38,6 @@ export interface NodeFetchOptions {
   maxFreeSockets?: number;
 }
 
-type Agent = NodeHttp.Agent;
 type Incoming = NodeHttp.IncomingMessage;
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
