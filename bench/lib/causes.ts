@@ -7,7 +7,10 @@
  * the child processes (`node --cpu-prof`), the null-server variants of section
  * 4 (core vs S3 flavor vs `checksum: false`), per-request timings with an
  * injected `fetch` that answers at once (signing vs Stowage's own work), a
- * connection counter on a loopback server, and stand-alone MD5/CRC32C loops.
+ * connection counter on a loopback server, and stand-alone MD5/CRC32C loops;
+ * in 2026-12 also the nullsdk section before and after the Node transport, CPU
+ * profiles of 1 KiB puts on Node (a connection closed per cancelled answer) and
+ * a stand-alone loop coalescing Node response chunks (no difference).
  *
  * @module
  */

@@ -142,3 +142,65 @@ export async function runTask<T>(
     : `exit ${out.code}: ${out.stderr.trim().split("\n").slice(-5).join(" | ")}`;
   throw new Error(`${runtime} ${module} ${task}: ${msg}`);
 }
+
+/** A server in a child process: what it printed on start, its process, and how to stop it. */
+export interface ServerProcess {
+  /** The first stdout line that matched the start pattern, parsed as JSON. */
+  started: Record<string, unknown>;
+  /** `http://127.0.0.1:PORT` from its `port`. */
+  url: string;
+  /** Its process id (for /proc readings). */
+  pid: number | undefined;
+  /** Closes its stdin (the servers here exit on that), then kills it, and waits. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a server that prints a JSON line with its `port` (`{"port":N,…}`) and
+ * exits when its stdin closes.
+ *
+ * @param cmd the command
+ * @param args its arguments
+ * @param timeoutMs how long to wait for the port line
+ * @returns the running server
+ */
+export function startServerProcess(
+  cmd: string,
+  args: string[],
+  timeoutMs = 30_000,
+): Promise<ServerProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
+    const exited = new Promise<void>((r) => child.once("exit", () => r()));
+    let out = "";
+    let err = "";
+    const timer = setTimeout(
+      () => reject(new Error(`${cmd}: no port within ${timeoutMs} ms: ${err.trim()}`)),
+      timeoutMs,
+    );
+    child.stderr!.on("data", (d) => (err = (err + d).slice(-4000)));
+    child.stdout!.setEncoding("utf8");
+    child.stdout!.on("data", (d: string) => {
+      out += d;
+      const line = /\{"port":\d+[^\n]*\}/.exec(out)?.[0];
+      if (!line) return;
+      clearTimeout(timer);
+      const started = JSON.parse(line) as Record<string, unknown>;
+      resolve({
+        started,
+        url: `http://127.0.0.1:${started.port}`,
+        pid: child.pid,
+        stop: async () => {
+          child.stdin!.end();
+          child.kill("SIGTERM");
+          setTimeout(() => child.kill("SIGKILL"), 5000).unref();
+          await exited;
+        },
+      });
+    });
+    child.once("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+  });
+}

@@ -9,12 +9,11 @@
  * @module
  */
 
-import { spawn } from "node:child_process";
 import type { Context } from "../lib/context.ts";
 import { drain, MiB, writeBytes } from "../lib/data.ts";
 import { NullStore } from "../lib/null_store.ts";
 import { hwmBytes, pool, rssBytes, rssSampler, runtimeName, timeMs } from "../lib/proc.ts";
-import { BENCH, runTask } from "../lib/spawn.ts";
+import { BENCH, runTask, startServerProcess } from "../lib/spawn.ts";
 import {
   emptyResult,
   errorText,
@@ -160,38 +159,11 @@ export const tasks = {
 };
 
 /** Starts the null server in a `node` child; resolves its endpoint and a stop function. */
-export function startNullServer(): Promise<
+export async function startNullServer(): Promise<
   { endpoint: string; stop(): Promise<void> }
 > {
-  return new Promise((resolve, reject) => {
-    const child = spawn("node", [`${BENCH}/lib/null_server.mjs`], {
-      stdio: ["pipe", "pipe", "inherit"],
-    });
-    const exited = new Promise<void>((r) => child.once("exit", () => r()));
-    const stop = async () => {
-      child.stdin!.end();
-      child.kill("SIGTERM");
-      await exited;
-    };
-    let buf = "";
-    const timer = setTimeout(
-      () => reject(new Error("null server: no port within 10 s")),
-      10_000,
-    );
-    child.stdout!.setEncoding("utf8");
-    child.stdout!.on("data", (d: string) => {
-      buf += d;
-      const m = /\{"port":(\d+)\}/.exec(buf);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ endpoint: `http://127.0.0.1:${m[1]}`, stop });
-      }
-    });
-    child.once("error", (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-  });
+  const server = await startServerProcess("node", [`${BENCH}/lib/null_server.mjs`], 10_000);
+  return { endpoint: server.url, stop: server.stop };
 }
 
 /**

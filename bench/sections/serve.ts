@@ -11,13 +11,20 @@
  * @module
  */
 
-import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { open } from "node:fs/promises";
 import type { Context } from "../lib/context.ts";
 import { MiB, sourceChunk } from "../lib/data.ts";
 import { timeMs } from "../lib/proc.ts";
-import { commandFor, ROOT, runProcess, runTask, type Runtime } from "../lib/spawn.ts";
+import {
+  commandFor,
+  ROOT,
+  runProcess,
+  runTask,
+  type Runtime,
+  type ServerProcess,
+  startServerProcess,
+} from "../lib/spawn.ts";
 import { emptyResult, errorText, type SectionResult, summarize } from "../lib/stats.ts";
 
 /** Tasks run in a child process. */
@@ -36,47 +43,6 @@ export const tasks = {
     return times;
   },
 };
-
-/** A sink server on a runtime, its URL and its process. */
-interface SinkServer {
-  url: string;
-  kind: string;
-  child: ChildProcess;
-  stop(): Promise<void>;
-}
-
-function startSink(runtime: Runtime): Promise<SinkServer> {
-  const [cmd, args] = commandFor(runtime, `${ROOT}/tests/hono/_sink_server.ts`, []);
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
-    const exited = new Promise<void>((r) => child.once("exit", () => r()));
-    let out = "";
-    let err = "";
-    const timer = setTimeout(() => reject(new Error(`no port within 30 s: ${err}`)), 30_000);
-    child.stderr!.on("data", (d) => (err = (err + d).slice(-4000)));
-    child.stdout!.setEncoding("utf8");
-    child.stdout!.on("data", (d: string) => {
-      out += d;
-      const m = /\{"port":(\d+),"kind":"([^"]+)"\}/.exec(out);
-      if (!m) return;
-      clearTimeout(timer);
-      resolve({
-        url: `http://127.0.0.1:${m[1]}`,
-        kind: m[2],
-        child,
-        stop: async () => {
-          child.stdin!.end();
-          setTimeout(() => child.kill("SIGKILL"), 5000).unref();
-          await exited;
-        },
-      });
-    });
-    child.once("error", (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-  });
-}
 
 /** User + system CPU seconds of a process so far (Linux), or NaN. */
 function cpuSeconds(pid: number | undefined): number {
@@ -129,9 +95,11 @@ export async function run(ctx: Context): Promise<SectionResult> {
   const file = await curlSource(ctx.tmp, total);
   for (const serverRt of ctx.runtimes) {
     ctx.log(`serve: ${serverRt} server`);
-    let server: SinkServer;
+    let server: ServerProcess;
     try {
-      server = await startSink(serverRt);
+      server = await startServerProcess(
+        ...commandFor(serverRt, `${ROOT}/tests/hono/_sink_server.ts`, []),
+      );
     } catch (err) {
       out.notMeasured.push({
         section: "serve",
@@ -146,7 +114,7 @@ export async function run(ctx: Context): Promise<SectionResult> {
       for (const client of clients) {
         try {
           await received(server.url, true);
-          const cpu0 = cpuSeconds(server.child.pid);
+          const cpu0 = cpuSeconds(server.pid);
           let times: number[];
           if (client === "curl") {
             times = [];
@@ -176,7 +144,7 @@ export async function run(ctx: Context): Promise<SectionResult> {
           }
           const got = await received(server.url);
           // The server's CPU over every byte it took in (warm-up included), per upload.
-          const cpu = (cpuSeconds(server.child.pid) - cpu0) * total / got;
+          const cpu = (cpuSeconds(server.pid) - cpu0) * total / got;
           const warm = client === "curl" ? total : 16 * MiB;
           if (got !== warm + total * times.length) {
             throw new Error(`the server received ${got} bytes, not ${warm + total * times.length}`);
