@@ -176,8 +176,8 @@ export const tasks = {
  */
 export async function run(ctx: Context): Promise<SectionResult> {
   const out = emptyResult();
-  const seqOps = ctx.full ? 500 : 100;
-  const concOps = ctx.full ? 2000 : 320;
+  const seqOps = ctx.full ? 200 : 100;
+  const concOps = ctx.full ? 800 : 320;
   const maxMs = ctx.full ? 2000 : 1500;
   out.notes.push(
     `${SIZE}-byte objects; each run does ${seqOps} sequential operations and ${concOps} with ` +

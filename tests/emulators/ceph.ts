@@ -319,6 +319,11 @@ auth client required = none
 ms mon client mode = crc secure
 osd objectstore = memstore
 memstore device bytes = 4294967296
+# An overwritten or deleted object's data is freed by RGW's garbage collector,
+# by default 2 hours later: in a 4 GiB memstore a few 1 GiB overwrites (the
+# bench's --full tier) would fill the OSD and every write after would hang.
+rgw gc obj min wait = 2
+rgw gc processor period = 2
 osd pool default size = 1
 osd pool default min size = 1
 osd pool default pg num = 8

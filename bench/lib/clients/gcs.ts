@@ -60,7 +60,7 @@ export async function sdk(env: Record<string, string>): Promise<Client> {
         prefix: `bench/${prefix}/`,
         autoPaginate: true,
       });
-      return files.filter((f) => GLOB_RE.test(f.name)).length;
+      return files.filter((f: { name: string }) => GLOB_RE.test(f.name)).length;
     },
     async rmtree(prefix) {
       await bucket.deleteFiles({ prefix: `bench/${prefix}/` });
