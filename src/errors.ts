@@ -44,6 +44,12 @@ export interface ArtifactStoreErrorOptions {
   status?: number;
   /** Whether trying the same operation again may succeed. */
   retryable?: boolean;
+  /**
+   * Whether the service may have carried out the request although no answer said
+   * so (an answer lost after the request was sent); see
+   * {@linkcode ArtifactStoreError.uncertain}.
+   */
+  uncertain?: boolean;
   /** The underlying error. */
   cause?: unknown;
 }
@@ -73,6 +79,14 @@ export class ArtifactStoreError extends Error {
   readonly status?: number;
   /** Whether the same call may succeed if tried again. */
   readonly retryable: boolean;
+  /**
+   * True when an attempt of the failed call may have been carried out by the
+   * service although its answer was lost (a connection reset after the request was
+   * sent, a cut answer): the stored state may already be what the call asked for.
+   * Check it (`exists`, `stat`) before repeating a call that is not idempotent.
+   * Set by the HTTP client when it gives up after such an attempt.
+   */
+  uncertain: boolean;
 
   /**
    * Creates an error.
@@ -90,6 +104,7 @@ export class ArtifactStoreError extends Error {
     this.flavor = options.flavor;
     this.status = options.status;
     this.retryable = options.retryable ?? false;
+    this.uncertain = options.uncertain ?? false;
   }
 }
 

@@ -129,10 +129,22 @@ export const readConfigEntries = {
   readConcurrency: inFlight("readConcurrency", " (1 reads with one GET)"),
 };
 
+/** An optional time limit in ms, 1 ms to an hour. */
+const timeLimit = (what: string) =>
+  v.optional(
+    v.pipe(
+      v.number(`'${what}' must be a number of milliseconds`),
+      v.integer(`'${what}' must be a whole number of milliseconds`),
+      v.minValue(1, `'${what}' must be at least 1 ms`),
+      v.maxValue(3_600_000, `'${what}' must be at most an hour (3600000 ms)`),
+    ),
+  );
+
 /**
  * The valibot entries the cloud flavors share: `checksum` (`"auto"`, an algorithm
- * of {@linkcode CHECKSUM_ALGORITHMS}, `true` for `"auto"`, or `false`), `fetch` (an injected `fetch`), `retry` (the HTTP client's retry settings)
- * `concurrency` (requests in flight, 1–64) and the {@linkcode readConfigEntries}.
+ * of {@linkcode CHECKSUM_ALGORITHMS}, `true` for `"auto"`, or `false`), `fetch` (an injected `fetch`), `retry` (the HTTP client's retry settings),
+ * `concurrency` (requests in flight, 1–64), `timeoutMs` and `idleTimeoutMs` (the time
+ * limits of a request's head and of each wait for its body's next bytes) and the {@linkcode readConfigEntries}.
  */
 export const cloudConfigEntries = {
   ...readConfigEntries,
@@ -159,6 +171,8 @@ export const cloudConfigEntries = {
     }, "'retry' must be an object { maxRetries, initialBackoffMs, maxBackoffMs, totalTimeoutMs }"),
   ),
   concurrency: inFlight("concurrency"),
+  timeoutMs: timeLimit("timeoutMs"),
+  idleTimeoutMs: timeLimit("idleTimeoutMs"),
 };
 
 /**

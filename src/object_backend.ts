@@ -21,7 +21,7 @@ import {
   InvalidArgumentError,
   InvalidPathError,
 } from "./errors.ts";
-import { paginate } from "./http/mod.ts";
+import { DEFAULT_IDLE_TIMEOUT_MS, paginate } from "./http/mod.ts";
 import { joinKey } from "./keys.ts";
 import { type At, fileExistsError, notFoundError } from "./fs_errors.ts";
 import { mapLimit } from "./concurrency.ts";
@@ -60,6 +60,8 @@ export abstract class ObjectBackend extends BaseArtifactStore {
   readonly readPartSize: number;
   /** Ranges in flight at once in a read larger than `readPartSize` (1: one GET). */
   readonly readConcurrency: number;
+  /** The longest wait for the next bytes of a read, ms; a stall past it resumes the read. */
+  readonly idleTimeoutMs: number;
   /** Keys per batch delete request (the backend's limit). */
   protected deleteBatchSize = 1000;
   /** Batch delete requests in flight at once. */
@@ -85,6 +87,7 @@ export abstract class ObjectBackend extends BaseArtifactStore {
     this.concurrency = Math.max(1, config.concurrency ?? 4);
     this.readPartSize = Math.max(1, config.readPartSize ?? DEFAULT_READ_PART_SIZE);
     this.readConcurrency = Math.max(1, config.readConcurrency ?? DEFAULT_READ_CONCURRENCY);
+    this.idleTimeoutMs = config.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     const noun = this.bucketNoun;
     if (noun && !this.bucket) {
       const base = `${this.root.scheme}://${noun}`;

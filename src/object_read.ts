@@ -24,6 +24,8 @@ export interface ReadObjectOptions {
   partSize: number;
   /** Ranges in flight at once (1: one GET). */
   concurrency: number;
+  /** The longest wait for the next bytes of a body, ms; a stall past it resumes (default 30 s). */
+  idleMs?: number;
   /** True when the backend's whole-object check needs an unranged GET (then: one GET). */
   unrangedOnly: () => Promise<boolean> | boolean;
   /** The first GET, its errors already those of the store (a directory, a missing file). */
@@ -66,7 +68,7 @@ export async function readObject(o: ReadObjectOptions): Promise<ReadableStream<U
   const { range, partSize: part, signal } = o;
   const start = range?.start ?? 0;
   const end = range?.end;
-  const where = { path: o.path, flavor: o.flavor };
+  const where = { path: o.path, flavor: o.flavor, idleMs: o.idleMs };
   const parallel = o.concurrency > 1 && (end === undefined || end - start > part) &&
     !await o.unrangedOnly();
   let asked = parallel ? { start, end: start + part } : range;

@@ -211,6 +211,7 @@ export abstract class ObjectStore extends ObjectBackend {
       range,
       partSize: this.readPartSize,
       concurrency: this.readConcurrency,
+      idleMs: this.idleTimeoutMs,
       unrangedOnly: () => this.checksumOnlyUnranged(),
       first: (r) => this.#firstGet(rel, r, options.signal),
       get: (r, o) => this.getObject(key, r, o),

@@ -141,4 +141,15 @@ export interface ObjectStoreConfig extends ArtifactStoreConfig {
    * (default 1: one GET, resumed where it breaks).
    */
   readConcurrency?: number;
+  /**
+   * Time limit of one request until its response headers arrive, ms (default
+   * 60 000); a request past it is tried again like a lost one.
+   */
+  timeoutMs?: number;
+  /**
+   * The longest wait for the next bytes of a response body, ms (default 30 000). A
+   * read that stalls longer is resumed from its last byte (a ranged GET pinned to
+   * the object's version); a stalled listing or other answer is tried again.
+   */
+  idleTimeoutMs?: number;
 }

@@ -36,6 +36,8 @@ export interface ParallelReadOptions {
   path?: string;
   /** The flavor, for errors. */
   flavor?: string;
+  /** The longest wait for the next bytes of a range, ms; a stall past it resumes it. */
+  idleMs?: number;
 }
 
 /** One range: the chunks received and not yet delivered. */
@@ -134,7 +136,7 @@ export function parallelRead(o: ParallelReadOptions): ReadableStream<Uint8Array>
         if (signal.aborted) return Promise.reject(signal.reason);
         return o.get({ start: s + offset, end: e }, signal);
       },
-      { path: o.path, flavor: o.flavor },
+      { path: o.path, flavor: o.flavor, idleMs: o.idleMs },
     ).getReader();
     for (;;) {
       const next = await r.reader.read();

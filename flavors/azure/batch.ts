@@ -64,19 +64,19 @@ export async function batchDelete(
       contentId: String(i),
     });
   }
-  const res = await client.http.send({
+  const parts = await client.http.sendAndRead({
     method: "POST",
     url: client.url("", queryString({ restype: "container", comp: "batch" })),
     headers: { "Content-Type": `multipart/mixed; boundary=${boundary}` },
     body: new TextEncoder().encode(buildBatchBody(requests, boundary)),
     path: client.uri(keys[0] ?? ""),
     op: "delete",
-  });
-  const parts = await parseBatchResponse(res, {
-    flavor: FLAVOR,
-    op: `delete ${keys.length} blobs in`,
-    path: client.uri(""),
-  });
+  }, (text, res) =>
+    parseBatchResponse(text, res, {
+      flavor: FLAVOR,
+      op: `delete ${keys.length} blobs in`,
+      path: client.uri(""),
+    }));
   return batchFailures(parts, keys);
 }
 

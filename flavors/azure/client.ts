@@ -15,7 +15,11 @@
 
 import { toBase64 } from "../../src/checksum.ts";
 import { hasher } from "../../src/digest.ts";
-import { ArtifactStoreError, AuthenticationError, FileNotFoundError } from "../../src/errors.ts";
+import {
+  type ArtifactStoreError,
+  AuthenticationError,
+  FileNotFoundError,
+} from "../../src/errors.ts";
 import {
   encodeKeyPath,
   type ErrorResponse,
@@ -46,7 +50,7 @@ import {
   putBlock,
   putBlockList,
 } from "./upload.ts";
-import { parseXml, type XmlElement } from "../../src/xml.ts";
+import { parseXml } from "../../src/xml.ts";
 
 export { encodeKeyPath as encodeBlobName } from "../../src/http/mod.ts";
 export type { BatchFailure } from "./batch.ts";
@@ -65,6 +69,10 @@ export interface AzureBlobClientOptions {
   checksum?: boolean;
   /** The fetch to use. */
   fetch?: typeof fetch;
+  /** Time limit of a request until its response headers arrive, ms. */
+  timeoutMs?: number;
+  /** The longest wait for the next bytes of an answer, ms. */
+  idleTimeoutMs?: number;
   /** Retry settings. */
   retry?: RetryOptions;
 }
@@ -96,6 +104,8 @@ export class AzureBlobClient {
       flavor: FLAVOR,
       fetch: options.fetch,
       retry: options.retry,
+      timeoutMs: options.timeoutMs,
+      idleTimeoutMs: options.idleTimeoutMs,
       sign: (req) => this.#sign(req),
       mapError: (res) => this.#mapError(res),
     });
@@ -286,7 +296,7 @@ export class AzureBlobClient {
     options: { delimiter?: boolean; maxResults?: number; marker?: string; signal?: AbortSignal } =
       {},
   ): Promise<BlobListPage> {
-    const res = await this.http.send({
+    const doc = await this.http.sendAndRead({
       method: "GET",
       url: this.url(
         "",
@@ -303,17 +313,7 @@ export class AzureBlobClient {
       signal: options.signal,
       path: this.uri(prefix.replace(/\/$/, "")),
       op: "list",
-    });
-    const text = await res.text();
-    let doc: XmlElement;
-    try {
-      doc = parseXml(text);
-    } catch (err) {
-      throw new ArtifactStoreError(
-        `Cannot list '${this.uri(prefix)}': the service sent a listing that is not XML`,
-        { path: this.uri(prefix), flavor: FLAVOR, retryable: true, cause: err },
-      );
-    }
+    }, parseXml);
     const blobs = doc.child("Blobs");
     return {
       blobs: (blobs?.all("Blob") ?? []).map(metaFromXml),

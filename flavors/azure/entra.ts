@@ -196,14 +196,13 @@ export function clientSecretCache(
       client_secret: sp.clientSecret,
       scope: STORAGE_SCOPE,
     }).toString();
-    const res = await client.send({
+    return await client.sendAndRead({
       method: "POST",
       url,
       headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
       body: new TextEncoder().encode(body),
       op: "get a token for",
       path: url,
-    });
-    return parseTokenResponse(await res.json(), "The Microsoft identity platform");
+    }, (text) => parseTokenResponse(JSON.parse(text), "The Microsoft identity platform"));
   }, "service principal");
 }

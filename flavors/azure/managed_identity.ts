@@ -81,7 +81,7 @@ export function managedIdentityCache(
     // probe the endpoint on every request.
     if (lastFailure && Date.now() - lastFailure.at < 5_000) throw lastFailure.error;
     try {
-      const res = await client.send({
+      return await client.sendAndRead({
         method: "GET",
         url,
         headers: appService
@@ -89,8 +89,7 @@ export function managedIdentityCache(
           : { Metadata: "true", Accept: "application/json" },
         op: "get a token for",
         path: base,
-      });
-      return parseTokenResponse(await res.json(), "The managed identity endpoint");
+      }, (text) => parseTokenResponse(JSON.parse(text), "The managed identity endpoint"));
     } catch (err) {
       const error = err instanceof AuthenticationError ? err : new AuthenticationError(
         `Cannot get an Azure access token from the managed identity endpoint '${base}': ${

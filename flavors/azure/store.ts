@@ -123,6 +123,8 @@ export class AzureArtifactStore extends ObjectStore {
       checksum: valid.checksum !== false,
       fetch: valid.fetch,
       retry: valid.retry,
+      timeoutMs: valid.timeoutMs,
+      idleTimeoutMs: valid.idleTimeoutMs,
     });
   }
 

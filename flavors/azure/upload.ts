@@ -177,14 +177,13 @@ export async function getBlockList(
   key: string,
   signal?: AbortSignal,
 ): Promise<string[]> {
-  const res = await client.http.send({
+  const doc = await client.http.sendAndRead({
     method: "GET",
     url: client.url(key, queryString({ comp: "blocklist", blocklisttype: "committed" })),
     signal,
     path: client.uri(key),
     op: "stat",
-  });
-  const doc = parseXml(await res.text());
+  }, parseXml);
   return (doc.child("CommittedBlocks")?.all("Block") ?? []).map((b) => b.text("Name") ?? "");
 }
 

@@ -54,9 +54,9 @@ export async function deleteBatch(
     })),
     boundary,
   );
-  let res: Response;
+  let parts: BatchPart[];
   try {
-    res = await client.http.send({
+    parts = await client.http.sendAndRead({
       method: "POST",
       url: `${client.auth.endpoint}/batch/storage/v1`,
       headers: { "Content-Type": `multipart/mixed; boundary=${boundary}` },
@@ -64,7 +64,12 @@ export async function deleteBatch(
       signal,
       path: client.uri(keys[0] ?? ""),
       op: `delete ${keys.length} objects, the first`,
-    });
+    }, (text, res) =>
+      parseBatchResponse(text, res, {
+        flavor: FLAVOR,
+        op: `delete ${keys.length} objects below`,
+        path: client.uri(""),
+      }));
   } catch (err) {
     if (err instanceof NotSupportedError || err instanceof FileNotFoundError) {
       client.batchSupported = false;
@@ -72,11 +77,6 @@ export async function deleteBatch(
     }
     throw err;
   }
-  const parts = await parseBatchResponse(res, {
-    flavor: FLAVOR,
-    op: `delete ${keys.length} objects below`,
-    path: client.uri(""),
-  });
   return batchResults(parts, keys);
 }
 

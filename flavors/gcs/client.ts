@@ -67,6 +67,8 @@ export interface GcsClientOptions {
   retry?: RetryOptions;
   /** Time limit until response headers, ms. */
   timeoutMs?: number;
+  /** The longest wait for the next bytes of an answer, ms. */
+  idleTimeoutMs?: number;
   /** Which mutations are retried. */
   retryStrategy?: GcsRetryStrategy;
   /** Send and verify CRC32C. */
@@ -106,6 +108,7 @@ export class GcsClient {
       fetch: options.fetch,
       retry: options.retry,
       timeoutMs: options.timeoutMs,
+      idleTimeoutMs: options.idleTimeoutMs,
       sign: async (req) => {
         const token = await auth.token();
         if (token) req.headers.set("Authorization", `Bearer ${token}`);
@@ -159,20 +162,22 @@ export class GcsClient {
    * retried once without it, and that form is kept if it works.
    *
    * @param build the request for an API root
-   * @returns the response
+   * @param read parses the answer's JSON (read whole as part of the attempt)
+   * @returns what `read` returns
    */
-  async sendAlt(build: (base: string) => HttpRequest): Promise<Response> {
+  async sendAlt<T>(build: (base: string) => HttpRequest, read: (json: unknown) => T): Promise<T> {
     const prefixed = `${this.auth.endpoint}/storage/v1`;
     const bare = this.auth.endpoint;
+    const send = (req: HttpRequest) => this.http.sendAndRead(req, (text) => read(JSON.parse(text)));
     try {
-      return await this.http.send(build(this.#altPrefixed ? prefixed : bare));
+      return await send(build(this.#altPrefixed ? prefixed : bare));
     } catch (err) {
       if (!(err instanceof NotSupportedError) || !this.#altPrefixed || !this.auth.customEndpoint) {
         throw err;
       }
-      const res = await this.http.send(build(bare));
+      const out = await send(build(bare));
       this.#altPrefixed = false;
-      return res;
+      return out;
     }
   }
 
@@ -183,19 +188,14 @@ export class GcsClient {
    * https://cloud.google.com/storage/docs/json_api/v1/objects/get
    */
   async getMetadata(key: string, signal?: AbortSignal): Promise<GcsObject | null> {
-    const res = await this.http.send({
+    return await this.http.sendAndRead({
       method: "GET",
       url: `${this.api}${this.objectPath(key)}`,
       signal,
       path: this.uri(key),
       op: "stat",
       accept: [404],
-    });
-    if (res.status === 404) {
-      await res.body?.cancel();
-      return null;
-    }
-    return parseObject(await res.json());
+    }, (text, res) => res.status === 404 ? null : parseObject(JSON.parse(text)));
   }
 
   /**
@@ -259,7 +259,7 @@ export class GcsClient {
     prefix: string,
     options: { delimiter?: boolean; maxResults?: number; pageToken?: string; signal?: AbortSignal },
   ): Promise<ListPage & { next?: string }> {
-    const res = await this.http.send({
+    const j = await this.http.sendAndRead({
       method: "GET",
       url: `${this.api}/b/${encodeURIComponent(this.bucket)}/o${
         qs({
@@ -272,12 +272,12 @@ export class GcsClient {
       signal: options.signal,
       path: this.uri(prefix),
       op: "list",
-    });
-    const j = await res.json() as {
-      items?: Record<string, unknown>[];
-      prefixes?: string[];
-      nextPageToken?: string;
-    };
+    }, (text) =>
+      JSON.parse(text) as {
+        items?: Record<string, unknown>[];
+        prefixes?: string[];
+        nextPageToken?: string;
+      });
     return {
       objects: (j.items ?? []).map(parseObject),
       prefixes: j.prefixes ?? [],
@@ -314,7 +314,7 @@ export class GcsClient {
     body.set(head, 0);
     body.set(data, head.length);
     body.set(tail, head.length + data.length);
-    const res = await this.http.send({
+    const obj = await this.http.sendAndRead({
       method: "POST",
       url: `${this.upload}/b/${encodeURIComponent(this.bucket)}/o${
         qs({ uploadType: "multipart", ifGenerationMatch: options.createOnly ? "0" : undefined })
@@ -325,8 +325,7 @@ export class GcsClient {
       path: this.uri(key),
       op: "write",
       retry: this.mutationRetry(!!options.createOnly),
-    });
-    const obj = parseObject(await res.json());
+    }, (text) => parseObject(JSON.parse(text)));
     if (crc !== undefined) await this.checkStored(obj, crc);
     return obj;
   }

@@ -134,23 +134,11 @@ export interface GcsStoreConfig extends ObjectStoreConfig {
   fetch?: typeof fetch;
   /** Retry settings of the HTTP client. */
   retry?: RetryOptions;
-  /** Time limit for one request until its response headers arrive, ms (default 60 000). */
-  timeoutMs?: number;
 }
 
 const optionalString = (what: string) =>
   v.optional(
     v.pipe(v.string(`'${what}' must be a string`), v.trim()),
-  );
-
-const positiveInt = (what: string, min: number, max: number) =>
-  v.optional(
-    v.pipe(
-      v.number(`'${what}' must be a number`),
-      v.integer(`'${what}' must be a whole number`),
-      v.minValue(min, `'${what}' must be at least ${min}`),
-      v.maxValue(max, `'${what}' must be at most ${max}`),
-    ),
   );
 
 const schema = closedConfig(v.looseObject({
@@ -212,7 +200,6 @@ const schema = closedConfig(v.looseObject({
     ),
   ),
   scope: optionalString("scope"),
-  timeoutMs: positiveInt("timeoutMs", 1, 3_600_000),
 }));
 
 /** The valibot form of the schema, for the store's own validation. */

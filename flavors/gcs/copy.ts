@@ -63,7 +63,7 @@ export async function rewrite(
       rewriteToken: token,
       maxBytesRewrittenPerCall: options.maxBytesRewrittenPerCall,
     });
-    const res = await client.sendAlt((base) => ({
+    const j = await client.sendAlt((base) => ({
       method: "POST",
       url: `${base}${client.objectPath(src)}/rewriteTo${client.objectPath(dst)}${query}`,
       headers: { "Content-Type": "application/json" },
@@ -72,12 +72,12 @@ export async function rewrite(
       path: client.uri(dst),
       op: `copy '${client.uri(src)}' to`,
       retry: client.mutationRetry(!!options.createOnly),
-    }));
-    const j = await res.json() as {
-      done?: boolean;
-      rewriteToken?: string;
-      resource?: Record<string, unknown>;
-    };
+    }), (json) =>
+      json as {
+        done?: boolean;
+        rewriteToken?: string;
+        resource?: Record<string, unknown>;
+      });
     if (j.done) return parseObject(j.resource ?? {});
     if (!j.rewriteToken) {
       throw new ArtifactStoreError(
@@ -117,7 +117,7 @@ export async function compose(
     ) => (s.generation ? { name: s.name, generation: s.generation } : { name: s.name })),
     destination,
   });
-  const res = await client.sendAlt((base) => ({
+  return await client.sendAlt((base) => ({
     method: "POST",
     url: `${base}${client.objectPath(dst)}/compose${
       qs({ ifGenerationMatch: options.ifGenerationMatch })
@@ -128,8 +128,7 @@ export async function compose(
     path: client.uri(dst),
     op: "append to",
     retry: client.mutationRetry(options.ifGenerationMatch !== undefined),
-  }));
-  return parseObject(await res.json());
+  }), (j) => parseObject(j as Record<string, unknown>));
 }
 
 /**
@@ -153,7 +152,7 @@ export async function move(
     ? [`${client.auth.endpoint}/storage/v1`, client.auth.endpoint]
     : [`${client.auth.endpoint}/storage/v1`];
   for (const base of bases) {
-    const res = await client.http.send({
+    const res = await client.http.sendAndRead({
       method: "POST",
       url: `${base}${client.objectPath(src)}/moveTo/o/${encodeURIComponent(dst)}${query}`,
       signal: options.signal,
@@ -161,9 +160,15 @@ export async function move(
       op: `rename '${client.uri(src)}' to`,
       accept: [400, 404, 501],
       retry: client.mutationRetry(!!options.createOnly || !!options.ifSourceGenerationMatch),
-    });
-    if (res.ok) return parseObject(await res.json());
-    const text = await res.text();
+    }, (text, res) => ({
+      ok: res.ok,
+      status: res.status,
+      headers: res.headers,
+      text,
+      object: res.ok ? parseObject(JSON.parse(text)) : undefined,
+    }));
+    if (res.object) return res.object;
+    const text = res.text;
     const e = parseGcsError(text);
     if (res.status === 404 && e.json) throw notFound(client, src, "rename");
     if (

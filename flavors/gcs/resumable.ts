@@ -209,8 +209,8 @@ export class ResumableUpload implements MultipartUpload {
     this.#offset = persisted;
   }
 
-  async #query(total: number | undefined, signal?: AbortSignal): Promise<Response> {
-    return await this.#client.http.send({
+  async #query(total: number | undefined, signal?: AbortSignal): Promise<SessionAnswer> {
+    return await this.#client.http.sendAndRead({
       method: "PUT",
       url: this.#url,
       headers: { "Content-Range": `bytes */${total ?? "*"}` },
@@ -220,11 +220,11 @@ export class ResumableUpload implements MultipartUpload {
       op: "ask the upload session about",
       accept: [308],
       retry: true,
-    });
+    }, sessionAnswer);
   }
 
-  async #finish(res: Response, final: boolean): Promise<GcsObject> {
-    const obj = parseObject(await res.json());
+  async #finish(answer: SessionAnswer, final: boolean): Promise<GcsObject> {
+    const obj = answer.object!;
     this.#finished = true;
     if (!final) {
       // The service committed the object before the last chunk (the firebase
@@ -266,10 +266,10 @@ export class ResumableUpload implements MultipartUpload {
     };
     for (;;) {
       const rest = data.subarray(this.#offset - start);
-      let res: Response | undefined;
+      let res: SessionAnswer | undefined;
       let failure: unknown;
       try {
-        res = await client.http.send({
+        res = await client.http.sendAndRead({
           method: "PUT",
           url: this.#url,
           headers: headers(rest.length),
@@ -280,14 +280,13 @@ export class ResumableUpload implements MultipartUpload {
           accept: [308],
           // Failures are resumed below, from what the session says it has.
           retry: false,
-        });
+        }, sessionAnswer);
       } catch (err) {
         failure = err;
       }
       if (res) {
         if (res.status !== 308) return await this.#finish(res, final);
-        await res.body?.cancel();
-        this.#advance(persistedBytes(res.headers.get("range")), start, data.length);
+        this.#advance(persistedBytes(res.range), start, data.length);
         if (!final && this.#offset === start + data.length) return undefined;
         // Part of the chunk was not kept (or, on the last chunk, not yet all):
         // send the rest.
@@ -301,16 +300,28 @@ export class ResumableUpload implements MultipartUpload {
       if (signal?.aborted) throw signal.reason;
       const retryable = failure instanceof ArtifactStoreError && failure.retryable;
       if (!retryable || !await backoff.wait(signal)) throw this.#explain(failure);
-      let status: Response;
+      let status: SessionAnswer;
       try {
         status = await this.#query(total, signal);
       } catch (err) {
         throw this.#explain(err);
       }
       if (status.status !== 308) return await this.#finish(status, final);
-      await status.body?.cancel();
-      this.#advance(persistedBytes(status.headers.get("range")), start, data.length);
+      this.#advance(persistedBytes(status.range), start, data.length);
       if (!final && this.#offset === start + data.length) return undefined;
     }
   }
+}
+
+/** A resumable session's answer: 308 with the bytes kept so far, or the finished object. */
+interface SessionAnswer {
+  status: number;
+  range: string | null;
+  object?: GcsObject;
+}
+
+/** Reads a session's answer whole (a cut object document fails the attempt). */
+function sessionAnswer(text: string, res: Response): SessionAnswer {
+  if (res.status === 308) return { status: 308, range: res.headers.get("range") };
+  return { status: res.status, range: null, object: parseObject(JSON.parse(text)) };
 }

@@ -101,6 +101,7 @@ export class GcsArtifactStore extends ObjectStore {
       fetch: valid.fetch,
       retry: valid.retry,
       timeoutMs: valid.timeoutMs,
+      idleTimeoutMs: valid.idleTimeoutMs,
       retryStrategy: valid.retryStrategy,
       checksum: valid.checksum !== false,
     });

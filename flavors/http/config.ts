@@ -32,6 +32,11 @@ export interface HttpStoreConfig extends ArtifactStoreConfig {
   retry?: RetryOptions;
   /** Time limit until response headers arrive, ms (default 60 000; not for streamed uploads). */
   timeoutMs?: number;
+  /**
+   * The longest wait for the next bytes of a response body, ms (default 30 000): a
+   * stalled read is resumed from its last byte, a stalled answer tried again.
+   */
+  idleTimeoutMs?: number;
   /** Writes up to this many bytes are sent as one retryable request (default 1 MiB). */
   bufferBytes?: number;
   /** What the served store can do, when known (the defaults assume an object store). */
@@ -58,6 +63,13 @@ export const httpConfigSchema: StandardSchemaV1<unknown, HttpStoreConfig> = clos
         v.number(),
         v.integer(),
         v.minValue(1, "'timeoutMs' must be at least 1"),
+      ),
+    ),
+    idleTimeoutMs: v.optional(
+      v.pipe(
+        v.number(),
+        v.integer(),
+        v.minValue(1, "'idleTimeoutMs' must be at least 1"),
       ),
     ),
     bufferBytes: v.optional(

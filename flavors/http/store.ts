@@ -113,6 +113,7 @@ export class HttpArtifactStore extends BaseArtifactStore {
       flavor: "http",
       fetch: this.#fetch,
       timeoutMs: config.timeoutMs,
+      idleTimeoutMs: config.idleTimeoutMs,
       retry: config.retry,
       mapError: (res) => this.#error(res.status, res.headers, res.body, res.request),
     });
@@ -152,7 +153,11 @@ export class HttpArtifactStore extends BaseArtifactStore {
   }
 
   #send(method: string, route: Route, rel: string, init: SendInit = {}): Promise<Response> {
-    return this.#client.send({
+    return this.#client.send(this.#request(method, route, rel, init));
+  }
+
+  #request(method: string, route: Route, rel: string, init: SendInit): HttpRequest {
+    return {
       method,
       url: this.#url(route, rel, init.query),
       headers: { ...this.#headers, ...(init.headers ?? {}) },
@@ -162,12 +167,14 @@ export class HttpArtifactStore extends BaseArtifactStore {
       retry: init.retry,
       path: init.path ?? this.uri(rel),
       op: init.op,
-    });
+    };
   }
 
-  async #json<T>(method: string, route: Route, rel: string, init: SendInit = {}): Promise<T> {
-    const res = await this.#send(method, route, rel, init);
-    return await res.json() as T;
+  #json<T>(method: string, route: Route, rel: string, init: SendInit = {}): Promise<T> {
+    return this.#client.sendAndRead(
+      this.#request(method, route, rel, init),
+      (text) => JSON.parse(text) as T,
+    );
   }
 
   async #noContent(method: string, route: Route, rel: string, init: SendInit = {}): Promise<void> {
@@ -205,7 +212,7 @@ export class HttpArtifactStore extends BaseArtifactStore {
         if (!next) throw new Error("the file shrank while resuming");
         return next;
       },
-      { path: this.uri(rel), flavor: "http" },
+      { path: this.uri(rel), flavor: "http", idleMs: this.#client.options.idleTimeoutMs },
     );
   }
 

@@ -7,7 +7,7 @@
  */
 
 import { md5, toBase64 } from "../../src/checksum.ts";
-import { queryString } from "../../src/http/mod.ts";
+import { type HttpRequest, queryString } from "../../src/http/mod.ts";
 import { escapeXml, parseXml } from "../../src/xml.ts";
 import type { S3Client } from "./client.ts";
 import { okAnswerError } from "./errors.ts";
@@ -37,7 +37,7 @@ export async function deleteObjects(client: S3Client, keys: string[]): Promise<D
     keys.map((k) => `<Object><Key>${escapeXml(k)}</Key></Object>`).join("") +
     `</Delete>`;
   const bytes = new TextEncoder().encode(body);
-  const res = await client.http.send({
+  const req: HttpRequest = {
     method: "POST",
     url: await client.url("", queryString({ delete: "" }, { bareEmpty: true })),
     headers: {
@@ -48,17 +48,12 @@ export async function deleteObjects(client: S3Client, keys: string[]): Promise<D
     body: bytes,
     path: client.uri(keys[0] ?? ""),
     op: "delete",
+  };
+  const doc = await client.http.sendAndRead(req, (text, res) => {
+    const doc = parseXml(text);
+    if (doc.name === "Error") throw okAnswerError(res.headers, req, text);
+    return doc;
   });
-  const text = await res.text();
-  const doc = parseXml(text);
-  if (doc.name === "Error") {
-    throw okAnswerError(res.headers, {
-      method: "POST",
-      url: "",
-      path: client.uri(""),
-      op: "delete",
-    }, text);
-  }
   return doc.all("Error").map((e) => ({
     key: e.text("Key") ?? "",
     code: e.text("Code") ?? "",

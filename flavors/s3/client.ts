@@ -20,7 +20,6 @@ import { AwsClient } from "aws4fetch";
 import { FileNotFoundError } from "../../src/errors.ts";
 import type { ChecksumAlgorithm, ChecksumSetting } from "../../src/digest.ts";
 import {
-  Backoff,
   encodeKeyPath,
   HttpClient,
   type HttpRequest,
@@ -70,6 +69,10 @@ export interface S3ClientOptions {
   checksum?: ChecksumSetting;
   /** The fetch to use. */
   fetch?: typeof fetch;
+  /** Time limit of a request until its response headers arrive, ms. */
+  timeoutMs?: number;
+  /** The longest wait for the next bytes of an answer, ms. */
+  idleTimeoutMs?: number;
   /** Retry settings. */
   retry?: RetryOptions;
 }
@@ -101,6 +104,8 @@ export class S3Client {
       flavor: FLAVOR,
       fetch: options.fetch,
       retry: options.retry,
+      timeoutMs: options.timeoutMs,
+      idleTimeoutMs: options.idleTimeoutMs,
       sign: (req) => this.#sign(req),
       mapError: (res) => {
         const err = mapS3Error(res);
@@ -201,27 +206,14 @@ export class S3Client {
    * @param req the request
    * @returns the success document
    */
-  async sendXml(req: HttpRequest): Promise<XmlElement> {
-    const backoff = new Backoff(this.http.options.retry, 3);
-    for (;;) {
-      const res = await this.http.send(req);
-      let text: string;
-      try {
-        text = await res.text();
-      } catch (err) {
-        if (!req.signal?.aborted && await backoff.wait(req.signal)) continue;
-        throw err;
-      }
-      const doc = text.trim() ? parseXml(text) : undefined;
-      if (doc?.name !== "Error") {
-        if (!doc) {
-          throw okAnswerError(res.headers, req, "", "empty response body");
-        }
-        return doc;
-      }
-      const err = okAnswerError(res.headers, req, text);
-      if (!err.retryable || !await backoff.wait(req.signal)) throw err;
-    }
+  sendXml(req: HttpRequest): Promise<XmlElement> {
+    return this.http.sendAndRead(req, (text, res) => {
+      // An empty or cut answer is a broken one (retried like a lost answer).
+      if (!text.trim()) throw okAnswerError(res.headers, req, "", "empty response body");
+      const doc = parseXml(text);
+      if (doc.name === "Error") throw okAnswerError(res.headers, req, text);
+      return doc;
+    });
   }
 
   // ---------------------------------------------------------------- objects

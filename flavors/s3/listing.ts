@@ -50,7 +50,7 @@ export async function listObjectsV2(
   prefix: string,
   options: S3ListOptions = {},
 ): Promise<S3ListPage> {
-  const res = await client.http.send({
+  const doc = await client.http.sendAndRead({
     method: "GET",
     url: await client.url(
       "",
@@ -66,8 +66,7 @@ export async function listObjectsV2(
     signal: options.signal,
     path: client.uri(prefix.replace(/\/$/, "")),
     op: "list",
-  });
-  const doc = parseXml(await res.text());
+  }, parseXml);
   // Keys come URL-encoded only when the service honoured encoding-type.
   const decode = doc.text("EncodingType")?.toLowerCase() === "url"
     ? (s: string) => decodeURIComponent(s.replace(/\+/g, " "))

@@ -10,7 +10,7 @@
 
 import { FileNotFoundError, IntegrityError } from "../../src/errors.ts";
 import { md5, toHex } from "../../src/checksum.ts";
-import { bareEtag, encodeKeyPath, queryString } from "../../src/http/mod.ts";
+import { bareEtag, encodeKeyPath, type HttpRequest, queryString } from "../../src/http/mod.ts";
 import { escapeXml, parseXml } from "../../src/xml.ts";
 import type { S3Client } from "./client.ts";
 import { FLAVOR, okAnswerError } from "./errors.ts";
@@ -47,23 +47,24 @@ export async function createMultipartUpload(
   if (algorithm && algorithm !== "md5") {
     headers["x-amz-checksum-algorithm"] = algorithm.toUpperCase();
   }
-  const res = await client.http.send({
+  const req: HttpRequest = {
     method: "POST",
     url: await client.url(key, queryString({ uploads: "" }, { bareEmpty: true })),
     headers,
     signal: options.signal,
     path: client.uri(key),
     op: "write",
+  };
+  // A lost answer may have made an upload nobody will finish: find it afterwards.
+  const since = Date.now();
+  let uncertain = false;
+  req.onRetry = (_, maybe) => uncertain ||= maybe;
+  const id = await client.http.sendAndRead(req, (text, res) => {
+    const id = parseXml(text).text("UploadId");
+    if (!id) throw okAnswerError(res.headers, req, "", "no UploadId in the answer");
+    return id;
   });
-  const id = parseXml(await res.text()).text("UploadId");
-  if (!id) {
-    throw okAnswerError(
-      res.headers,
-      { method: "POST", url: "", path: client.uri(key), op: "write" },
-      "",
-      "no UploadId in the answer",
-    );
-  }
+  if (uncertain) await abortLostUploads(client, key, id, since);
   return id;
 }
 
@@ -269,8 +270,8 @@ export async function abortMultipartUpload(
 export async function listMultipartUploads(
   client: S3Client,
   prefix: string,
-): Promise<{ key: string; uploadId: string }[]> {
-  const res = await client.http.send({
+): Promise<{ key: string; uploadId: string; initiated?: number }[]> {
+  const doc = await client.http.sendAndRead({
     method: "GET",
     url: await client.url(
       "",
@@ -278,12 +279,45 @@ export async function listMultipartUploads(
     ),
     path: client.uri(prefix),
     op: "list uploads of",
+  }, parseXml);
+  return doc.all("Upload").map((u) => {
+    const initiated = Date.parse(u.text("Initiated") ?? "");
+    return {
+      key: u.text("Key") ?? "",
+      uploadId: u.text("UploadId") ?? "",
+      initiated: Number.isFinite(initiated) ? initiated : undefined,
+    };
   });
-  const doc = parseXml(await res.text());
-  return doc.all("Upload").map((u) => ({
-    key: u.text("Key") ?? "",
-    uploadId: u.text("UploadId") ?? "",
-  }));
+}
+
+/**
+ * After a CreateMultipartUpload whose first answer was lost and which was sent
+ * again: aborts the uploads of exactly this key that the lost attempts made (begun
+ * since `since`, less a minute of clock skew, other than `keep`), so that no empty
+ * upload is left behind. Best effort: where the service cannot list uploads
+ * (fauxqs), nothing is done.
+ *
+ * @param client the client
+ * @param key the object key
+ * @param keep the upload that is in use
+ * @param since when the first attempt started (ms since the epoch)
+ */
+async function abortLostUploads(
+  client: S3Client,
+  key: string,
+  keep: string,
+  since: number,
+): Promise<void> {
+  try {
+    const uploads = await listMultipartUploads(client, key);
+    for (const u of uploads) {
+      if (u.key !== key || u.uploadId === keep) continue;
+      if (u.initiated !== undefined && u.initiated < since - 60_000) continue;
+      await abortMultipartUpload(client, key, u.uploadId).catch(() => {});
+    }
+  } catch {
+    // Not listable here: the upload expires by the bucket's lifecycle rule.
+  }
 }
 
 /** The ETag S3 gives a multipart object: MD5 of the parts' MD5s, `-N`. */

@@ -229,8 +229,10 @@ export function containerCredentials(
         ? (await readTextFile(tokenFile))?.trim()
         : env("AWS_CONTAINER_AUTHORIZATION_TOKEN");
       if (token) headers.Authorization = token;
-      const res = await client.send({ method: "GET", url, headers });
-      return fromJson(what, await res.json());
+      return await client.sendAndRead(
+        { method: "GET", url, headers },
+        (text) => fromJson(what, JSON.parse(text)),
+      );
     } catch (err) {
       wrapFailure(what, err);
     }
@@ -261,31 +263,28 @@ export function instanceCredentials(
   const client = credentialsClient(what, fetchFn, 1_000, 1);
   return refreshingCredentials(async () => {
     try {
-      const tok = await client.send({
+      const token = await client.sendAndRead({
         method: "PUT",
         url: `${base}/latest/api/token`,
         headers: { "X-aws-ec2-metadata-token-ttl-seconds": "21600" },
-      });
-      const token = (await tok.text()).trim();
+      }, (text) => text.trim());
       const h = { "X-aws-ec2-metadata-token": token };
-      const list = await client.send({
+      const role = await client.sendAndRead({
         method: "GET",
         url: `${base}/latest/meta-data/iam/security-credentials/`,
         headers: h,
-      });
-      const role = (await list.text()).split("\n")[0]?.trim();
+      }, (text) => text.split("\n")[0]?.trim());
       if (!role) {
         throw new AuthenticationError(
           `Cannot get AWS credentials from ${what}: the instance has no IAM role attached`,
           { flavor: FLAVOR },
         );
       }
-      const res = await client.send({
+      return await client.sendAndRead({
         method: "GET",
         url: `${base}/latest/meta-data/iam/security-credentials/${encodeURIComponent(role)}`,
         headers: h,
-      });
-      return fromJson(what, await res.json());
+      }, (text) => fromJson(what, JSON.parse(text)));
     } catch (err) {
       wrapFailure(what, err);
     }
@@ -340,7 +339,7 @@ export function webIdentityCredentials(
         RoleSessionName: opts.sessionName ?? `stowage-${Date.now()}`,
         WebIdentityToken: token,
       });
-      const res = await client.send({
+      const doc = await client.sendAndRead({
         method: "POST",
         url,
         headers: {
@@ -348,8 +347,7 @@ export function webIdentityCredentials(
           Accept: "application/xml",
         },
         body: form.toString(),
-      });
-      const doc = parseXml(await res.text());
+      }, parseXml);
       const c = doc.child("AssumeRoleWithWebIdentityResult")?.child(
         "Credentials",
       );

@@ -100,6 +100,8 @@ export class S3ArtifactStore extends ObjectStore {
       checksum: valid.checksum ?? "auto",
       fetch: valid.fetch,
       retry: valid.retry,
+      timeoutMs: valid.timeoutMs,
+      idleTimeoutMs: valid.idleTimeoutMs,
     });
   }
 

@@ -250,7 +250,8 @@ export function parseBatchBody(text: string, boundary: string): BatchPart[] {
  * that is not `multipart/…` with a boundary is malformed: a retryable
  * {@linkcode ArtifactStoreError}, as the service may answer properly next time.
  *
- * @param res the batch response (its body is read)
+ * @param text the batch response's body, read whole
+ * @param res the batch response (its headers)
  * @param ctx flavor, operation and path, for the error
  * @returns the parts
  * @throws {ArtifactStoreError} a retryable one, when the answer is not multipart
@@ -261,13 +262,16 @@ export function parseBatchBody(text: string, boundary: string): BatchPart[] {
  * const res = new Response("--z\r\n\r\nHTTP/1.1 404 Not Found\r\n\r\n\r\n--z--", {
  *   headers: { "content-type": "multipart/mixed; boundary=z" },
  * });
- * const parts = await parseBatchResponse(res, { flavor: "demo", op: "delete" });
+ * const parts = parseBatchResponse(await res.text(), res, { flavor: "demo", op: "delete" });
  * console.assert(parts[0].status === 404);
  * ```
  */
-export async function parseBatchResponse(res: Response, ctx: BatchContext): Promise<BatchPart[]> {
+export function parseBatchResponse(
+  text: string,
+  res: Response,
+  ctx: BatchContext,
+): BatchPart[] {
   const ct = res.headers.get("content-type") ?? "";
-  const text = await res.text();
   const boundary = multipartBoundary(ct);
   if (boundary === undefined) {
     const where = ctx.path !== undefined ? ` '${ctx.path}'` : "";

@@ -46,6 +46,13 @@ export interface HttpRequest {
   accept?: readonly number[];
   /** Set false for requests that must not be repeated (non-idempotent). */
   retry?: boolean;
+  /**
+   * Called after each failed attempt that may be followed by another, with the
+   * error and whether any attempt so far may have been carried out by the service
+   * although its answer was lost (so that a caller can clean up what a lost
+   * answer left behind, e.g. a second multipart upload).
+   */
+  onRetry?: (error: ArtifactStoreError, uncertain: boolean) => void;
 }
 
 /** A request as the signer sees it; the signer returns it with auth applied. */
@@ -84,11 +91,27 @@ export interface HttpClientOptions {
   mapError: (res: ErrorResponse) => ArtifactStoreError;
   /** Time limit for one attempt until response headers arrive, ms (default 60 000). */
   timeoutMs?: number;
+  /**
+   * The longest wait for the next bytes of an answer read by
+   * {@linkcode HttpClient.sendAndRead}, ms (default 30 000).
+   */
+  idleTimeoutMs?: number;
   /** Retry settings. */
   retry?: RetryOptions;
 }
 
 const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+
+/** The default longest wait for the next bytes of a response body, ms. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+
+/** An answer that arrived but could not be read whole (internal: becomes a network error). */
+class AnswerError extends ArtifactStoreError {}
+
+function withUncertainty(error: ArtifactStoreError, uncertain: boolean): ArtifactStoreError {
+  if (uncertain) error.uncertain = true;
+  return error;
+}
 
 /**
  * Tells whether an HTTP status is worth retrying (408, 429, 500, 502, 503, 504).
@@ -147,20 +170,71 @@ export class HttpClient {
   /**
    * Sends a request, retrying what can be retried, and returns a successful
    * response (2xx or an accepted status) whose body the caller must consume or
-   * cancel. Failures throw the flavor's typed error.
+   * cancel. Failures throw the flavor's typed error. For an answer the caller
+   * reads whole (a listing, a JSON or XML document), use
+   * {@linkcode HttpClient.sendAndRead}: a broken answer is then retried too.
    *
    * @param req the request
    * @returns the response
    */
-  async send(req: HttpRequest): Promise<Response> {
+  send(req: HttpRequest): Promise<Response> {
+    return this.#loop(req, (res) => Promise.resolve(res));
+  }
+
+  /**
+   * Sends a request and reads its whole answer as part of the attempt: a body that
+   * breaks, stalls for longer than the idle timeout, ends short of its
+   * `Content-Length`, or that `read` cannot parse (a `SyntaxError`, a missing
+   * element) fails the attempt, which is retried like a lost answer where the
+   * request may be repeated, and otherwise becomes a typed, retryable error. An
+   * {@linkcode ArtifactStoreError} thrown by `read` is retried when it says it is
+   * `retryable` (a 200 answer that holds an error document), else thrown.
+   *
+   * @param req the request
+   * @param read parses the answer's text (UTF-8)
+   * @returns what `read` returns
+   */
+  sendAndRead<T>(
+    req: HttpRequest,
+    read: (text: string, res: Response) => T | Promise<T>,
+  ): Promise<T> {
+    return this.#loop(req, async (res) => {
+      const body = await readAnswer(res, {
+        idleMs: this.options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+        signal: req.signal,
+      });
+      try {
+        return await read(new TextDecoder().decode(body), res);
+      } catch (err) {
+        if (err instanceof ArtifactStoreError) throw err;
+        throw new AnswerError(`it could not be parsed: ${(err as Error)?.message ?? err}`, {
+          cause: err,
+        });
+      }
+    });
+  }
+
+  async #loop<T>(req: HttpRequest, onAnswer: (res: Response) => Promise<T>): Promise<T> {
     const backoff = new Backoff(this.options.retry, req.retry === false ? 0 : undefined);
+    // Whether an attempt may have been carried out without its answer reaching us.
+    let uncertain = false;
     for (;;) {
       req.signal?.throwIfAborted();
       let error: ArtifactStoreError;
       let retryAfterMs: number | undefined;
       try {
         const res = await this.#attempt(req);
-        if (res.ok || req.accept?.includes(res.status)) return res;
+        if (res.ok || req.accept?.includes(res.status)) {
+          try {
+            return await onAnswer(res);
+          } catch (err) {
+            // The service said yes; only its answer broke: it was carried out.
+            if (!(err instanceof ArtifactStoreError) || err instanceof AnswerError) {
+              uncertain = true;
+            }
+            throw err;
+          }
+        }
         const body = await readLimited(res, 64 * 1024);
         error = this.options.mapError({
           status: res.status,
@@ -168,23 +242,36 @@ export class HttpClient {
           body,
           request: req,
         });
+        // A 5xx may come after the service did the work; a 4xx, 408 and 429 do not.
+        if (res.status >= 500) uncertain = true;
         retryAfterMs = parseRetryAfter(res.headers.get("retry-after"));
       } catch (err) {
         if (req.signal?.aborted) throw req.signal.reason;
-        if (err instanceof ArtifactStoreError) throw err;
-        error = new ArtifactStoreError(
-          `Network error during ${req.op ?? req.method} of '${req.path ?? redact(req.url)}': ${
-            (err as Error)?.message ?? err
-          }`,
-          {
-            path: req.path,
-            flavor: this.options.flavor,
-            retryable: true,
-            cause: err,
-          },
-        );
+        if (err instanceof ArtifactStoreError && !(err instanceof AnswerError)) {
+          if (!err.retryable) throw withUncertainty(err, uncertain);
+          error = err;
+        } else {
+          // No answer, or a broken one: the request may have been carried out.
+          uncertain = true;
+          const what = `${req.op ?? req.method} of '${req.path ?? redact(req.url)}'`;
+          const message = (err as Error)?.message ?? String(err);
+          error = new ArtifactStoreError(
+            err instanceof AnswerError
+              ? `Broken answer to the ${what}: ${message}`
+              : `Network error during ${what}: ${message}`,
+            {
+              path: req.path,
+              flavor: this.options.flavor,
+              retryable: true,
+              cause: err instanceof AnswerError ? err.cause : err,
+            },
+          );
+        }
       }
-      if (!error.retryable || !await backoff.wait(req.signal, retryAfterMs)) throw error;
+      req.onRetry?.(error, uncertain);
+      if (!error.retryable || !await backoff.wait(req.signal, retryAfterMs)) {
+        throw withUncertainty(error, uncertain);
+      }
     }
   }
 
@@ -283,4 +370,136 @@ export async function readLimited(
     off += take;
   }
   return new TextDecoder().decode(all);
+}
+
+/**
+ * Reads a whole response body, failing when it breaks, when no bytes come for
+ * `idleMs`, or when it ends short of (or past) its `Content-Length` (unless the
+ * runtime decoded a `Content-Encoding`, which changes the length).
+ *
+ * @param res the response
+ * @param options the idle timeout and a signal that cancels the read
+ * @returns the bytes
+ *
+ * @example
+ * ```ts
+ * import { readAnswer } from "./client.ts";
+ * const bytes = await readAnswer(new Response("abc"), { idleMs: 1000 });
+ * console.assert(bytes.length === 3);
+ * ```
+ */
+export async function readAnswer(
+  res: Response,
+  options: { idleMs: number; signal?: AbortSignal },
+): Promise<Uint8Array> {
+  if (!res.body) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of idleRead(res.body, options.idleMs, options.signal)) {
+    chunks.push(chunk);
+    total += chunk.length;
+  }
+  const announced = res.headers.get("content-length");
+  if (announced !== null && !res.headers.get("content-encoding")) {
+    const n = Number(announced);
+    if (Number.isFinite(n) && n !== total) {
+      throw new TypeError(`the answer ended after ${total} of its ${n} bytes`);
+    }
+  }
+  if (chunks.length === 1) return chunks[0];
+  const all = new Uint8Array(total);
+  let off = 0;
+  for (const c of chunks) {
+    all.set(c, off);
+    off += c.length;
+  }
+  return all;
+}
+
+/**
+ * The chunks of a body, failing with a `TimeoutError` when no chunk arrives for
+ * `idleMs` (the body is cancelled then, which closes a stalled connection).
+ *
+ * @param body the body
+ * @param idleMs the longest wait for a chunk
+ * @param signal cancels the read
+ * @returns the chunks
+ *
+ * @example
+ * ```ts
+ * import { idleRead } from "./client.ts";
+ * let n = 0;
+ * for await (const c of idleRead(new Response("abc").body!, 1000)) n += c.length;
+ * console.assert(n === 3);
+ * ```
+ */
+export async function* idleRead(
+  body: ReadableStream<Uint8Array>,
+  idleMs: number,
+  signal?: AbortSignal,
+): AsyncGenerator<Uint8Array> {
+  const reader = body.getReader();
+  let finished = false;
+  try {
+    for (;;) {
+      const { value, done } = await readWithin(reader, idleMs, signal);
+      if (done) {
+        finished = true;
+        return;
+      }
+      yield value;
+    }
+  } finally {
+    if (!finished) reader.cancel().catch(() => {});
+    reader.releaseLock();
+  }
+}
+
+/**
+ * One read of a stream reader that fails with a `TimeoutError` when nothing arrives
+ * for `idleMs` (or with the signal's reason when it aborts); the reader is
+ * cancelled then.
+ *
+ * @param reader the reader
+ * @param idleMs the longest wait
+ * @param signal cancels the wait
+ * @returns the read's result
+ *
+ * @example
+ * ```ts
+ * import { readWithin } from "./client.ts";
+ * const r = await readWithin(new Response("a").body!.getReader(), 1000);
+ * console.assert(r.value?.length === 1);
+ * ```
+ */
+export function readWithin<T>(
+  reader: ReadableStreamDefaultReader<T>,
+  idleMs: number,
+  signal?: AbortSignal,
+): Promise<ReadableStreamReadResult<T>> {
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const stop = (reason: unknown) => {
+      cleanup();
+      reader.cancel(reason).catch(() => {});
+      reject(reason);
+    };
+    const timer = setTimeout(
+      () => stop(new DOMException(`no bytes for ${idleMs} ms`, "TimeoutError")),
+      idleMs,
+    );
+    const onAbort = () => stop(signal!.reason);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const cleanup = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    };
+    reader.read().then((r) => {
+      cleanup();
+      resolve(r);
+    }, (e) => {
+      cleanup();
+      reject(e);
+    });
+  });
 }

@@ -8,6 +8,7 @@
 
 import { ArtifactStoreError } from "../errors.ts";
 import { emptyBody, sliceBody } from "../streams.ts";
+import { DEFAULT_IDLE_TIMEOUT_MS, readWithin } from "./client.ts";
 
 /** A response body for a byte range, as a flavor's reopen function returns it. */
 export interface BodyPart {
@@ -30,7 +31,9 @@ export interface BodyPart {
  *
  * @param first the first response body and its expected length
  * @param reopen fetches the bytes from `offset` (relative to the first body's start)
- * @param options `maxResumes` (default 5), `path` and `flavor` for errors
+ * @param options `maxResumes` (default 5), `idleMs` (the longest wait for the next
+ *   bytes, default 30 s: a stall past it counts as a break and is resumed), `path`
+ *   and `flavor` for errors
  * @returns the stream
  *
  * @example
@@ -46,8 +49,9 @@ export interface BodyPart {
 export function resumableBody(
   first: BodyPart,
   reopen: (offset: number) => Promise<BodyPart>,
-  options: { maxResumes?: number; path?: string; flavor?: string } = {},
+  options: { maxResumes?: number; idleMs?: number; path?: string; flavor?: string } = {},
 ): ReadableStream<Uint8Array> {
+  const idleMs = options.idleMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const expected = first.length;
   let reader = first.body.getReader();
   let received = 0;
@@ -85,7 +89,8 @@ export function resumableBody(
       for (;;) {
         let result: ReadableStreamReadResult<Uint8Array>;
         try {
-          result = await reader.read();
+          // A stall cancels the reader (closing the connection) and is resumed.
+          result = await readWithin(reader, idleMs);
         } catch (err) {
           await resume(err);
           continue;

@@ -16,6 +16,9 @@ import { batchFailures } from "../../flavors/azure/batch.ts";
 
 const ctx = { flavor: "test", op: "delete 2 objects in", path: "test://b" };
 
+/** Reads an answer's body and parses it, as the flavors do inside `sendAndRead`. */
+const parse = async (res: Response) => parseBatchResponse(await res.text(), res, ctx);
+
 function answer(body: string, contentType: string | null, status = 200): Response {
   const headers = new Headers();
   if (contentType !== null) headers.set("content-type", contentType);
@@ -75,7 +78,7 @@ test("GCS's documented batch answer: unquoted boundary with '=', LF line ends, J
     `--${b}--`,
     "",
   ].join("\n");
-  const parts = await parseBatchResponse(answer(text, `multipart/mixed; boundary=${b}`), ctx);
+  const parts = await parse(answer(text, `multipart/mixed; boundary=${b}`));
   assert.deepEqual(parts.map((p) => [p.contentId, p.status]), [
     ["response-item1", 200],
     ["response-item2", 404],
@@ -102,10 +105,7 @@ test("Azure's documented Blob Batch answer: 202s, a 404 with an XML body, CRLF",
     ) + "\r\n" +
     part(3, "HTTP/1.1 403 Forbidden\r\nx-ms-error-code: AuthorizationPermissionMismatch") +
     `\r\n--${b}--`;
-  const parts = await parseBatchResponse(
-    answer(text, `multipart/mixed; boundary=${b}`, 202),
-    ctx,
-  );
+  const parts = await parse(answer(text, `multipart/mixed; boundary=${b}`, 202));
   assert.deepEqual(parts.map((p) => [p.contentId, p.status]), [
     ["0", 202],
     ["1", 202],
@@ -145,7 +145,7 @@ test("quoted boundary, preamble and epilogue, folded headers, a missing close de
 test("malformed answers: not multipart is a retryable typed error; no parts is no results", async () => {
   for (const ct of ["application/json", null, "multipart/mixed"]) {
     await assert.rejects(
-      parseBatchResponse(answer('{"error":"oops"}', ct), ctx),
+      parse(answer('{"error":"oops"}', ct)),
       (err: unknown) => {
         assert.ok(err instanceof ArtifactStoreError);
         assert.equal(err.retryable, true);
@@ -155,10 +155,7 @@ test("malformed answers: not multipart is a retryable typed error; no parts is n
       },
     );
   }
-  const none = await parseBatchResponse(
-    answer("<html>busy</html>", "multipart/mixed; boundary=q"),
-    ctx,
-  );
+  const none = await parse(answer("<html>busy</html>", "multipart/mixed; boundary=q"));
   assert.deepEqual(none, []);
   // …which the flavors count as unanswered: tried again one by one.
   assert.deepEqual(batchResults(none, ["k"]), [{ key: "k", status: 503, body: "" }]);
