@@ -13,9 +13,13 @@ import { FLAVOR } from "./errors.ts";
 
 /**
  * A block upload to `key`: parts are staged blocks, `complete` commits the block
- * list, an abort commits nothing (staged blocks that are never committed stay
- * invisible and expire after a week). Blocks cannot be staged on an append blob:
- * one in the way is deleted when the first block meets it.
+ * list, an abort commits nothing. Staged blocks are invisible; an abort discards
+ * them where no blob has been committed under the key (a Delete Blob pinned with
+ * `If-Unmodified-Since` to the upload's start, so a blob another writer committed
+ * meanwhile stays); beside a committed blob they stay until its next commit
+ * discards them, or Azure does after a week (nothing else can discard them without
+ * rewriting the blob). Blocks cannot be staged on an append blob: one in the way is
+ * deleted when the first block meets it.
  *
  * @param client the container's client
  * @param key the blob
@@ -32,8 +36,12 @@ export function blockUpload(
   // Block ids: equal length for every block of the blob, unique to this upload.
   const nonce = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
   const blockId = (n: number) => btoa(`stowage-${nonce}-${String(n).padStart(6, "0")}`);
+  // HTTP dates count whole seconds: a blob committed from this second on is newer.
+  const started = new Date(Math.floor(Date.now() / 1000) * 1000 - 1000);
+  let staged = false;
   let replacing: Promise<void> | undefined;
   const putBlock = async (id: string, data: Uint8Array, signal?: AbortSignal) => {
+    staged = true;
     try {
       await client.putBlock(key, id, data, signal);
     } catch (err) {
@@ -66,7 +74,15 @@ export function blockUpload(
     },
     complete: (ids: string[], signal?: AbortSignal) =>
       client.putBlockList(key, ids, { ...options, signal }),
-    // Staged blocks that are never committed stay invisible and expire after a week.
-    abort: () => Promise.resolve(),
+    abort: async () => {
+      if (!staged) return;
+      try {
+        // Beside a committed blob the blocks wait for its next commit (see above).
+        if (await client.getProperties(key)) return;
+        await client.deleteBlob(key, { ifUnmodifiedSince: started });
+      } catch {
+        // Best effort: uncommitted blocks are invisible, and Azure drops them after a week.
+      }
+    },
   };
 }

@@ -393,15 +393,20 @@ export class AzureBlobClient {
   }
 
   /**
-   * Deletes a blob and its snapshots (a missing blob is not an error).
+   * Deletes a blob and its snapshots (a missing blob is not an error);
+   * `ifUnmodifiedSince` leaves one written since then alone (412).
    *
    * https://learn.microsoft.com/rest/api/storageservices/delete-blob
    */
-  async deleteBlob(key: string): Promise<void> {
+  async deleteBlob(key: string, options: { ifUnmodifiedSince?: Date } = {}): Promise<void> {
+    const headers: Record<string, string> = { "x-ms-delete-snapshots": "include" };
+    if (options.ifUnmodifiedSince) {
+      headers["If-Unmodified-Since"] = options.ifUnmodifiedSince.toUTCString();
+    }
     const res = await this.http.send({
       method: "DELETE",
       url: this.url(key),
-      headers: { "x-ms-delete-snapshots": "include" },
+      headers,
       path: this.uri(key),
       op: "remove",
       accept: [404],

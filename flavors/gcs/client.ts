@@ -19,6 +19,7 @@
 
 import { ArtifactStoreError, NotSupportedError } from "../../src/errors.ts";
 import {
+  Backoff,
   HttpClient,
   type HttpRequest,
   rangedAnswer,
@@ -293,10 +294,28 @@ export class GcsClient {
    * `ifGenerationMatch=0`.
    * https://cloud.google.com/storage/docs/json_api/v1/objects/insert
    */
-  async insert(
+  insert(
     key: string,
     data: Uint8Array,
     options: GcsWriteOptions = {},
+  ): Promise<GcsObject> {
+    if (options.createOnly || this.retryStrategy === "always") {
+      return this.#insert(key, data, options, options.createOnly ? "0" : undefined);
+    }
+    const crc = toBase64(crc32cBytes(crc32c(data)));
+    return this.verifiedRetry(
+      key,
+      (pin) => this.#insert(key, data, options, pin),
+      (o) => o.crc32c === crc && o.size === data.length,
+      options.signal,
+    );
+  }
+
+  async #insert(
+    key: string,
+    data: Uint8Array,
+    options: GcsWriteOptions,
+    ifGenerationMatch: string | undefined,
   ): Promise<GcsObject> {
     const { contentType: ct, resource: meta } = objectResource(key, options);
     const crc = this.checksum ? crc32c(data) : undefined;
@@ -317,17 +336,58 @@ export class GcsClient {
     const obj = await this.http.sendAndRead({
       method: "POST",
       url: `${this.upload}/b/${encodeURIComponent(this.bucket)}/o${
-        qs({ uploadType: "multipart", ifGenerationMatch: options.createOnly ? "0" : undefined })
+        qs({ uploadType: "multipart", ifGenerationMatch })
       }`,
       headers: { "Content-Type": `multipart/related; boundary=${boundary}` },
       body,
       signal: options.signal,
       path: this.uri(key),
       op: "write",
-      retry: this.mutationRetry(!!options.createOnly),
+      retry: this.mutationRetry(ifGenerationMatch !== undefined),
     }, (text) => parseObject(JSON.parse(text)));
     if (crc !== undefined) await this.checkStored(obj, crc);
     return obj;
+  }
+
+  /**
+   * Runs an unconditional write of `key` (an overwrite, a copy onto it) under the
+   * `"conditional"` strategy, where a write that does not name a generation is
+   * never repeated blindly: the first attempt goes once; when it fails in a way
+   * that may pass (a 429, 5xx, a lost or broken answer), the object as it stands
+   * now decides. If it already holds what the call writes (`isOurs`), the first
+   * attempt went through and its answer was lost: done. Otherwise the write is
+   * sent again pinned to the generation just seen (`ifGenerationMatch`, `0` for
+   * none), which makes it safe to retry: it can never replace an object written
+   * after that look. A pinned attempt refused with 412 looks again, within the
+   * retry policy.
+   *
+   * @param key the object the call writes
+   * @param send one attempt, pinned to a generation or not
+   * @param isOurs whether an object is what the call writes
+   * @param signal cancels the call
+   * @returns the written object
+   */
+  async verifiedRetry(
+    key: string,
+    send: (ifGenerationMatch: string | undefined) => Promise<GcsObject>,
+    isOurs: (o: GcsObject) => boolean | Promise<boolean>,
+    signal?: AbortSignal,
+  ): Promise<GcsObject> {
+    const backoff = new Backoff(this.retry);
+    let pin: string | undefined;
+    for (;;) {
+      try {
+        return await send(pin);
+      } catch (err) {
+        if (signal?.aborted || !(err instanceof ArtifactStoreError)) throw err;
+        const moved = pin !== undefined && err.status === 412;
+        if (!err.retryable && !moved) throw err;
+        const now = await this.getMetadata(key, signal);
+        if (now && await isOurs(now)) return now;
+        if (!await backoff.wait(signal)) throw err;
+        pin = now?.generation ?? "0";
+      }
+    }
   }
 
   /**
@@ -405,7 +465,20 @@ export class GcsClient {
     dst: string,
     options: RewriteOptions = {},
   ): Promise<GcsObject> {
-    return rewrite(this, src, dst, options);
+    if (options.createOnly || this.retryStrategy === "always") {
+      return rewrite(this, src, dst, options);
+    }
+    // The source's checksum tells a finished copy from another object (asked only then).
+    let source: Promise<GcsObject | null> | undefined;
+    return this.verifiedRetry(
+      dst,
+      (pin) => rewrite(this, src, dst, { ...options, ifGenerationMatch: pin }),
+      async (o) => {
+        const s = await (source ??= this.getMetadata(src, options.signal));
+        return !!s?.crc32c && o.crc32c === s.crc32c && o.size === s.size;
+      },
+      options.signal,
+    );
   }
 
   /**

@@ -15,6 +15,8 @@ import { type GcsObject, parseObject, qs } from "./objects.ts";
 export interface RewriteOptions {
   /** Send `ifGenerationMatch=0`: only create the destination. */
   createOnly?: boolean;
+  /** The destination's generation the copy is pinned to (`"0"`: none); overrides `createOnly`. */
+  ifGenerationMatch?: string;
   /** Bytes a call may copy before it answers with a `rewriteToken`. */
   maxBytesRewrittenPerCall?: number;
   /** Cancels the calls. */
@@ -39,6 +41,11 @@ export interface MoveOptions {
   createOnly?: boolean;
   /** The source's generation. */
   ifSourceGenerationMatch?: string;
+  /**
+   * The source as it was (its CRC32C and size): a retried move whose first attempt
+   * went through finds no source; a destination like it proves the move happened.
+   */
+  source?: { crc32c?: string; size: number };
   /** Cancels the request. */
   signal?: AbortSignal;
 }
@@ -58,8 +65,9 @@ export async function rewrite(
 ): Promise<GcsObject> {
   let token: string | undefined;
   for (let call = 0; call < 100_000; call++) {
+    const pin = options.ifGenerationMatch ?? (options.createOnly ? "0" : undefined);
     const query = qs({
-      ifGenerationMatch: options.createOnly ? "0" : undefined,
+      ifGenerationMatch: pin,
       rewriteToken: token,
       maxBytesRewrittenPerCall: options.maxBytesRewrittenPerCall,
     });
@@ -71,7 +79,7 @@ export async function rewrite(
       signal: options.signal,
       path: client.uri(dst),
       op: `copy '${client.uri(src)}' to`,
-      retry: client.mutationRetry(!!options.createOnly),
+      retry: client.mutationRetry(pin !== undefined),
     }), (json) =>
       json as {
         done?: boolean;
@@ -170,7 +178,12 @@ export async function move(
     if (res.object) return res.object;
     const text = res.text;
     const e = parseGcsError(text);
-    if (res.status === 404 && e.json) throw notFound(client, src, "rename");
+    if (res.status === 404 && e.json) {
+      const was = options.source;
+      const there = was?.crc32c ? await client.getMetadata(dst, options.signal) : null;
+      if (there && there.crc32c === was!.crc32c && there.size === was!.size) return there;
+      throw notFound(client, src, "rename");
+    }
     if (
       res.status === 400 &&
       !/not (?:supported|enabled|allowed)|hierarchical/i.test(e.message ?? "")

@@ -246,6 +246,7 @@ export class GcsArtifactStore extends ObjectStore {
       moved = await this.#client.move(this.key(s), this.key(d), {
         createOnly: !overwrite,
         ifSourceGenerationMatch: meta.generation,
+        source: meta,
       });
     } catch (err) {
       if (err instanceof FileExistsError) this.checkOverwrite(d, true, false);

@@ -65,7 +65,9 @@ export function resumableBody(
       cause,
     });
   const resume = async (cause: unknown) => {
-    if (expected === null || resumes >= max) {
+    // A body of unknown length (chunked) that broke is resumed too: its real end is
+    // the chunked terminator, so only a break, never a clean end, brings us here.
+    if (resumes >= max) {
       throw fail(
         `Download of '${options.path}' broke after ${received} bytes and could not be resumed`,
         cause,
@@ -73,8 +75,17 @@ export function resumableBody(
     }
     resumes++;
     reader.cancel().catch(() => {});
-    const next = await reopen(received);
-    if (next.length !== null && next.length !== expected - received) {
+    let next: BodyPart;
+    try {
+      next = await reopen(received);
+    } catch (err) {
+      if (err instanceof ArtifactStoreError) throw err;
+      throw fail(
+        `Download of '${options.path}' broke after ${received} bytes and could not be resumed`,
+        err,
+      );
+    }
+    if (next.length !== null && expected !== null && next.length !== expected - received) {
       next.body.cancel().catch(() => {});
       throw fail(
         `Download of '${options.path}' changed size while resuming`,

@@ -1,10 +1,13 @@
 // The fault suite every cloud flavor's emulator test calls: a fixed, seeded mix of
-// operations (small and multi-part writes, whole and ranged reads, stat, listdir,
-// glob, walk, copyfile, rename, rmtree) through a store whose fetch injects faults
-// (tests/conformance/faults.ts) at a given rate, under the store's default retry
-// policy. A second store on the same root with the real fetch checks what each
-// operation left behind, and redoes a failed one, so that the mix is the same
-// whatever fails. Then one test per invariant:
+// operations (small and multi-part writes, aborted writes, whole and ranged reads,
+// stat, listdir, glob, walk, copyfile, rename, rmtree) through a store that meets
+// faults at a given rate, under the store's default retry policy: through the fault
+// proxy (tests/conformance/fault_proxy.ts: real sockets between the store and its
+// emulator, broken the ways networks and services break them), or through a
+// fault-injecting fetch (tests/conformance/faults.ts) where there is no emulator to
+// put a proxy in front of. A second store on the same root, straight to the
+// service, checks what each operation left behind, and redoes a failed one, so that
+// the mix is the same whatever fails. Then one test per invariant:
 //
 // - every failure thrown is an `ArtifactStoreError` (never a raw TypeError, SyntaxError);
 // - every read that succeeds returns exactly the bytes written;
@@ -13,7 +16,11 @@
 //   content, the new or nothing (a lost response may have committed it), never a
 //   part of one and no stray name; a failed rmtree leaves only intact files; at the
 //   end the stored tree is exactly what the operations made;
-// - no operation takes longer than a time bound.
+// - no operation takes longer than a time bound;
+// - a failure that does not say `uncertain` changed nothing (a failed write, copy or
+//   rename that took effect must say that it may have);
+// - nothing is left behind: no pending multipart upload or uncommitted block below
+//   the run's root at the end (where the flavor can list them: `leftovers`).
 //
 // An invariant a flavor is known to break today is registered as a skip that names
 // the failure (`known`), and the counts are printed either way. The variables
@@ -31,11 +38,19 @@ import {
 } from "../../mod.ts";
 import { getEnv } from "../../src/_runtime.ts";
 import { runtimeName } from "../_env.ts";
-import { FAULT_KINDS, type FaultKind, faultyFetch, seededRandom } from "./faults.ts";
+import { FAULT_KINDS, faultyFetch, seededRandom } from "./faults.ts";
+import { PROXY_FAULTS, startFaultProxy } from "./fault_proxy.ts";
 import { getBytes, patternBytes, putBytes } from "./suite.ts";
 
 /** The invariants the fault suite checks, one test each. */
-export type FaultInvariant = "typed" | "bytes" | "answers" | "atomic" | "time";
+export type FaultInvariant =
+  | "typed"
+  | "bytes"
+  | "answers"
+  | "atomic"
+  | "time"
+  | "honest"
+  | "leaks";
 
 /** What a cloud flavor's test file passes to {@linkcode faultSuite}. */
 export interface FaultSuiteOptions {
@@ -47,6 +62,17 @@ export interface FaultSuiteOptions {
    * when it cannot run here (the tests are skipped).
    */
   store: ((fetchFn?: typeof fetch) => BaseArtifactStore) | string;
+  /**
+   * Runs the mix through the fault proxy instead of a faulty fetch: the emulator's
+   * origin (`http://127.0.0.1:PORT`) and a store on the one root that talks to the
+   * given origin (the proxy's, or the emulator's for the checking store).
+   */
+  proxy?: { upstream: string; store: (origin: string) => BaseArtifactStore };
+  /**
+   * What unfinished writes left below a root: pending multipart uploads, uncommitted
+   * blocks (one line each); the suite asserts there is none at the end.
+   */
+  leftovers?: (clean: BaseArtifactStore, base: string) => Promise<string[]>;
   /** Size of the multi-part writes: past the flavor's part size. */
   largeBytes: number;
   /** How many multi-part writes the mix holds (default 3). */
@@ -65,6 +91,7 @@ export interface FaultSuiteOptions {
 
 type Op =
   | { kind: "write"; path: string; size: number; dataSeed: number }
+  | { kind: "abort"; path: string; size: number; dataSeed: number }
   | { kind: "read"; path: string }
   | { kind: "range"; path: string; start: number; end?: number }
   | { kind: "stat"; path: string }
@@ -119,6 +146,7 @@ function plan(seed: number, count: number, largeBytes: number, largeWrites: numb
     ["copy", 8],
     ["rename", 8],
     ["rmtree", 3],
+    ["abort", 4],
   ];
   const sum = weights.reduce((a, [, w]) => a + w, 0);
   const ops: Op[] = [];
@@ -143,6 +171,12 @@ function plan(seed: number, count: number, largeBytes: number, largeWrites: numb
         const path = anyPath();
         sizes.set(path, size);
         ops.push({ kind: "write", path, size, dataSeed: ++dataSeed });
+        break;
+      }
+      case "abort": {
+        // Half of them past the part size, so that an upload was started.
+        const size = random() < 0.5 ? largeBytes + int(1000) : 1000 + int(70_000);
+        ops.push({ kind, path: anyPath(), size, dataSeed: ++dataSeed });
         break;
       }
       case "read":
@@ -189,6 +223,8 @@ function describe(op: Op): string {
   switch (op.kind) {
     case "write":
       return `write ${op.path} (${op.size} B)`;
+    case "abort":
+      return `aborted write ${op.path} (${op.size} B sent)`;
     case "range":
       return `read ${op.path} [${op.start}, ${op.end ?? ""})`;
     case "glob":
@@ -242,13 +278,30 @@ interface Results {
   operations: number;
   succeeded: number;
   typed: number;
+  /** Typed failures that said the request may have been carried out. */
+  uncertain: number;
   /** The typed failures, for the log. */
   typedErrors: string[];
   requests: number;
   faults: number;
-  injected: Record<FaultKind, number>;
+  injected: Record<string, number>;
   slowest: { ms: number; op: string };
   violations: Record<FaultInvariant, string[]>;
+  /** The last faults the proxy injected, for the log. */
+  recent: string[];
+}
+
+/** Where the faults come from: the faulty store, the checking one, and the counts. */
+interface FaultSource {
+  store: BaseArtifactStore;
+  clean: BaseArtifactStore;
+  requests(): number;
+  total(): number;
+  injected: Record<string, number>;
+  recent: string[];
+  /** Stops injecting (the counts stay). */
+  disable(): void;
+  close(): Promise<void>;
 }
 
 /**
@@ -267,13 +320,16 @@ export function faultSuite(options: FaultSuiteOptions): void {
   const rate = knob("RATE") ?? options.rate ?? 0.1;
   const limit = options.opTimeLimitMs ?? 30_000;
   const count = knob("OPERATIONS") ?? options.operations ?? 120;
-  const only = getEnv("STOWAGE_TEST_FAULT_KINDS")?.split(",") as FaultKind[] | undefined;
+  const only = getEnv("STOWAGE_TEST_FAULT_KINDS")?.split(",");
+  const via = options.proxy ? "the fault proxy" : "a faulty fetch";
   const titles: Record<FaultInvariant, string> = {
     typed: "every failure is an ArtifactStoreError, never a raw TypeError or SyntaxError",
     bytes: "every read that succeeds returns exactly the bytes written",
     answers: "every stat, listdir, glob and walk that succeeds answers what is stored",
     atomic: "a failed write, copy, rename or rmtree leaves old or new content, never part of one",
     time: `no operation takes longer than ${limit / 1000} s`,
+    honest: "a failure that changed the stored state says it may have (uncertain)",
+    leaks: "no pending upload or uncommitted block is left behind",
   };
   const factory = options.store;
   if (typeof factory === "string") {
@@ -282,23 +338,31 @@ export function faultSuite(options: FaultSuiteOptions): void {
   }
   let results: Results | undefined;
   test(
-    `${name}: faults: ${count} seeded operations at a ${rate * 100}% fault rate`,
-    { timeout: 300_000 },
+    `${name}: faults: ${count} seeded operations at a ${rate * 100}% fault rate through ${via}`,
+    { timeout: 600_000 },
     async () => {
-      results = await run(factory, options, { seed, rate, limit, count, kinds: only });
+      const source = await faultSource(factory, options, seed, rate, only);
+      try {
+        results = await run(source, options, { seed, limit, count });
+      } finally {
+        await source.close();
+      }
       const r = results;
-      const kinds = FAULT_KINDS.map((k) => `${k} ${r.injected[k]}`).join(", ");
+      const kinds = Object.entries(r.injected).map(([k, n]) => `${k} ${n}`).join(", ");
       const v = r.violations;
+      const pct = (n: number) => `${(100 * n / Math.max(1, r.operations)).toFixed(1)}%`;
       console.log(
-        `fault suite ${name} [${runtimeName()}]: ${r.operations} operations (seed ${seed}, rate ${rate}), ` +
-          `${r.requests} requests, ${r.faults} faults injected (${kinds}); ` +
-          `${r.succeeded} succeeded, ${r.typed} failed typed, ${v.typed.length} failed untyped; ` +
+        `fault suite ${name} [${runtimeName()}]: ${r.operations} operations (seed ${seed}, rate ${rate}, ` +
+          `through ${via}), ${r.requests} requests, ${r.faults} faults injected (${kinds}); ` +
+          `${r.succeeded} succeeded (${pct(r.succeeded)}), ${r.typed} failed typed ` +
+          `(${r.uncertain} uncertain), ${v.typed.length} failed untyped; ` +
           `${v.bytes.length} corrupted reads, ${v.answers.length} wrong answers, ${v.atomic.length} half-done, ` +
+          `${v.honest.length} applied without saying so, ${v.leaks.length} left behind, ` +
           `${v.time.length} too slow; slowest ${r.slowest.ms} ms (${r.slowest.op})`,
       );
       // The typed failures that say something else than "try again" come first.
       const typed = [...r.typedErrors].sort((a, b) =>
-        Number(a.includes("(retryable)")) - Number(b.includes("(retryable)"))
+        Number(a.includes("(retryable")) - Number(b.includes("(retryable"))
       );
       for (const line of typed.slice(0, 8)) console.log(`  failed typed: ${line}`);
       for (const inv of Object.keys(v) as FaultInvariant[]) {
@@ -308,6 +372,7 @@ export function faultSuite(options: FaultSuiteOptions): void {
     },
   );
   for (const inv of Object.keys(titles) as FaultInvariant[]) {
+    if (inv === "leaks" && !options.leftovers) continue;
     const known = options.known?.[inv];
     test(
       `${name}: faults: ${titles[inv]}`,
@@ -321,29 +386,85 @@ export function faultSuite(options: FaultSuiteOptions): void {
   }
 }
 
-async function run(
+/** The faulty and the checking store, through the proxy or a faulty fetch. */
+async function faultSource(
   factory: (fetchFn?: typeof fetch) => BaseArtifactStore,
   options: FaultSuiteOptions,
-  p: { seed: number; rate: number; limit: number; count: number; kinds?: FaultKind[] },
+  seed: number,
+  rate: number,
+  only: string[] | undefined,
+): Promise<FaultSource> {
+  if (options.proxy) {
+    const { upstream, store } = options.proxy;
+    const proxy = await startFaultProxy({
+      upstream,
+      seed,
+      rate,
+      kinds: only?.filter((k) => (PROXY_FAULTS as readonly string[]).includes(k)) as
+        | typeof PROXY_FAULTS[number][]
+        | undefined,
+    });
+    return {
+      store: store(proxy.endpoint),
+      clean: store(new URL(upstream).origin),
+      requests: () => proxy.requests,
+      total: () => proxy.total(),
+      injected: proxy.injected,
+      recent: proxy.recent,
+      disable: () => (proxy.enabled = false),
+      close: () => proxy.close(),
+    };
+  }
+  const faults = faultyFetch({
+    seed,
+    rate,
+    kinds: only?.filter((k) => (FAULT_KINDS as readonly string[]).includes(k)) as
+      | typeof FAULT_KINDS[number][]
+      | undefined,
+  });
+  return {
+    store: factory(faults.fetch),
+    clean: factory(),
+    requests: () => faults.requests,
+    total: () => faults.total(),
+    injected: faults.injected,
+    recent: [],
+    disable: () => (faults.enabled = false),
+    close: () => Promise.resolve(),
+  };
+}
+
+async function run(
+  source: FaultSource,
+  options: FaultSuiteOptions,
+  p: { seed: number; limit: number; count: number },
 ): Promise<Results> {
-  const faults = faultyFetch({ seed: p.seed, rate: p.rate, kinds: p.kinds });
-  const store = factory(faults.fetch);
-  const clean = factory();
+  const { store, clean } = source;
   assert.equal(store.path, clean.path, "the factory must give one root");
   const base = `${clean.path.replace(/\/$/, "")}/faults-${p.seed}`;
   const uri = (rel: string) => (rel ? `${base}/${rel}` : base);
   const model = new Model();
-  const v: Results["violations"] = { typed: [], bytes: [], answers: [], atomic: [], time: [] };
+  const v: Results["violations"] = {
+    typed: [],
+    bytes: [],
+    answers: [],
+    atomic: [],
+    time: [],
+    honest: [],
+    leaks: [],
+  };
   const out: Results = {
     operations: 0,
     succeeded: 0,
     typed: 0,
+    uncertain: 0,
     typedErrors: [],
     requests: 0,
     faults: 0,
-    injected: faults.injected,
+    injected: source.injected,
     slowest: { ms: 0, op: "" },
     violations: v,
+    recent: source.recent,
   };
   /** The stored bytes, read without faults (null: absent). */
   const stored = (rel: string) =>
@@ -370,8 +491,10 @@ async function run(
 
   for (const op of plan(p.seed, p.count, options.largeBytes, options.largeWrites ?? 3)) {
     const what = describe(op);
-    const before = faults.total();
-    const data = op.kind === "write" ? patternBytes(op.size, op.dataSeed) : undefined;
+    const before = source.total();
+    const data = op.kind === "write" || op.kind === "abort"
+      ? patternBytes(op.size, op.dataSeed)
+      : undefined;
     const started = Date.now();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -393,20 +516,33 @@ async function run(
       v.time.push(`${what}: still running after ${p.limit * 2} ms; the run stops here`);
       break;
     }
-    const hits = faults.total() - before;
+    const hits = source.total() - before;
     if (error === undefined) out.succeeded++;
     else if (error instanceof ArtifactStoreError) {
       out.typed++;
+      if (error.uncertain) out.uncertain++;
       const retry = error.retryable ? "retryable" : "not retryable";
-      out.typedErrors.push(`${what} (${hits} faults): ${error.name} (${retry}): ${error.message}`);
+      const maybe = error.uncertain ? ", uncertain" : "";
+      out.typedErrors.push(
+        `${what} (${hits} faults): ${error.name} (${retry}${maybe}): ${error.message}`,
+      );
     } else {
       const e = error as Error;
       v.typed.push(`${what} (${hits} faults): ${e?.name}: ${e?.message ?? e}`);
     }
     // Bring the store to what the operation should have made, checking what the
     // failure left (the model still holds the state before the operation).
-    if (error !== undefined) {
-      await repair(op, data, { clean, uri, model, expectOneOf, expectListing, stored, v });
+    if (error !== undefined || op.kind === "abort") {
+      const uncertain = error instanceof ArtifactStoreError && error.uncertain;
+      await repair(op, data, uncertain, {
+        clean,
+        uri,
+        model,
+        expectOneOf,
+        expectListing,
+        stored,
+        v,
+      });
     }
     apply(op, model, data);
   }
@@ -424,9 +560,12 @@ async function run(
       v.atomic.push(`final tree: '${rel}' does not hold its bytes`);
     }
   }
-  out.requests = faults.requests;
-  out.faults = faults.total();
-  faults.enabled = false;
+  if (options.leftovers) {
+    for (const line of await options.leftovers(clean, base)) v.leaks.push(line);
+  }
+  out.requests = source.requests();
+  out.faults = source.total();
+  source.disable();
   await clean.rmtree(base).catch(() => {});
   return out;
 }
@@ -449,6 +588,13 @@ async function attempt(
   switch (op.kind) {
     case "write":
       return await putBytes(store, uri(op.path), data!);
+    case "abort": {
+      const w = (await store.open(uri(op.path), "wb")).getWriter();
+      for (let i = 0; i < data!.length; i += 1 << 20) {
+        await w.write(data!.subarray(i, i + (1 << 20)));
+      }
+      return await w.abort(new Error("aborted by the fault suite"));
+    }
     case "read":
     case "range": {
       const want = model.files.get(op.path)!;
@@ -506,10 +652,14 @@ function apply(op: Op, model: Model, data: Uint8Array | undefined): void {
   }
 }
 
-/** After a failed operation: checks what it left, then does it without faults. */
+/**
+ * After a failed (or aborted) operation: checks what it left, then does it without
+ * faults. `uncertain`: the failure said the request may have been carried out.
+ */
 async function repair(
   op: Op,
   data: Uint8Array | undefined,
+  uncertain: boolean,
   c: {
     clean: BaseArtifactStore;
     uri: (rel: string) => string;
@@ -527,19 +677,35 @@ async function repair(
   const what = `failed ${describe(op)}`;
   const old = (rel: string) => c.model.files.get(rel) ?? null;
   const name = (rel: string) => rel.slice(rel.lastIndexOf("/") + 1);
+  // A change the failure did not own up to.
+  const applied = (rel: string, now: Uint8Array | null, was: Uint8Array | null) => {
+    if (!uncertain && !sameBytes(now, was)) {
+      c.v.honest.push(`${what}: '${rel}' changed, and the error did not say it may have`);
+    }
+  };
   switch (op.kind) {
-    case "write":
-      await c.expectOneOf(what, op.path, [old(op.path), data!]);
+    case "write": {
+      const now = await c.expectOneOf(what, op.path, [old(op.path), data!]);
+      applied(op.path, now, old(op.path));
       await c.expectListing(what, parent(op.path), [name(op.path)]);
       return await putBytes(c.clean, c.uri(op.path), data!);
-    case "copy":
+    }
+    case "abort":
+      // Aborted: the old content (or nothing), never the new, and no stray name.
+      await c.expectOneOf(`${what} (aborted)`, op.path, [old(op.path)]);
+      await c.expectListing(`${what} (aborted)`, parent(op.path), []);
+      return;
+    case "copy": {
       await c.expectOneOf(what, op.path, [old(op.path)]);
-      await c.expectOneOf(what, op.to, [old(op.to), old(op.path)]);
+      const now = await c.expectOneOf(what, op.to, [old(op.to), old(op.path)]);
+      applied(op.to, now, old(op.to));
       await c.expectListing(what, parent(op.to), [name(op.to)]);
       return await c.clean.copyfile(c.uri(op.path), c.uri(op.to), { overwrite: true });
+    }
     case "rename": {
       const src = await c.expectOneOf(what, op.path, [old(op.path), null]);
       const dst = await c.expectOneOf(what, op.to, [old(op.to), old(op.path)]);
+      applied(op.path, src, old(op.path));
       if (src === null && !sameBytes(dst, old(op.path))) {
         c.v.atomic.push(`${what}: the data is lost`);
       }

@@ -1,8 +1,9 @@
 // The shared fault suite (tests/conformance/fault_suite.ts) for the `gcp` flavor: faults
-// injected at a 10% rate under the default retry policy, twice:
+// at a 10% rate under the default retry policy, twice:
 //
-// - on the firebase emulator, whose resumable sessions finalize on the first chunk:
-//   the part size is above every write, so each is one request;
+// - on the firebase emulator, through the fault proxy; its resumable sessions
+//   finalize on the first chunk: the part size is above every write, so each is one
+//   request;
 // - on the protocol fixture (tests/gcs/fixture.ts), with 256 KiB chunks so that the
 //   large writes are multi-chunk resumable sessions, and OAuth token requests that
 //   meet faults too.
@@ -13,15 +14,22 @@ import { GcsArtifactStore } from "../../flavors/gcs/mod.ts";
 import { emulatorConfig, fixtureSetup, gcsEmulator, MiB, uniquePrefix } from "./_gcs.ts";
 
 const e = gcsEmulator();
-const config = typeof e === "string"
-  ? e
-  : emulatorConfig(e, "faults", { partSize: 16 * MiB, retry: undefined });
+const config = typeof e === "string" ? e : emulatorConfig(e, "faults", {
+  partSize: 16 * MiB,
+  retry: undefined,
+  timeoutMs: 5_000,
+  idleTimeoutMs: 2_000,
+});
 
 faultSuite({
   name: "gcp (firebase emulator)",
   store: typeof config === "string"
     ? config
     : (fetch) => new GcsArtifactStore({ ...config, fetch }),
+  proxy: typeof config === "string" || typeof e === "string" ? undefined : {
+    upstream: e.endpoint,
+    store: (origin) => new GcsArtifactStore({ ...config, endpoint: origin }),
+  },
   largeBytes: MiB + 12_345,
 });
 

@@ -233,13 +233,19 @@ test("http: downloads resume after a reset or a cut body, and never yield wrong 
     () => Promise.resolve({ body: bodyOf(data), length: 1000 }),
   );
   await assert.rejects(new Response(changed).arrayBuffer(), /changed size/);
-  // Unknown length: a reset is a clean error, not a silent truncation.
+  // Unknown length (chunked): a reset is resumed from the bytes received…
   const unknown = resumableBody(
+    { body: bodyOf(data, 100), length: null },
+    (off) => Promise.resolve({ body: bodyOf(data.slice(off)), length: null }),
+  );
+  assert.deepEqual(new Uint8Array(await new Response(unknown).arrayBuffer()), data);
+  // …and a resume that fails is a typed error, not a silent truncation.
+  const lost = resumableBody(
     { body: bodyOf(data, 100), length: null },
     () => Promise.reject(new Error("x")),
   );
   await assert.rejects(
-    new Response(unknown).arrayBuffer(),
-    /could not be resumed/,
+    new Response(lost).arrayBuffer(),
+    (err: unknown) => err instanceof ArtifactStoreError && /could not be resumed/.test(err.message),
   );
 });
