@@ -64,6 +64,10 @@ export interface FaultProxyOptions {
   retryAfterSeconds?: number;
   /** Bytes of the body sent before a `stall-body` (default 256 KiB, at most half the body). */
   stallBytes?: number;
+  /** Only requests whose line (`METHOD /path?query HTTP/1.1`) matches may get a fault. */
+  match?: RegExp;
+  /** At most this many faults in all (default no limit). */
+  limit?: number;
 }
 
 /** A running proxy and what it has done. */
@@ -367,7 +371,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       if (!body) return socket.destroy();
       proxy.requests++;
       // Every draw now, so that the sequence does not depend on timing.
-      const hit = random() < options.rate;
+      const hit = random() < options.rate &&
+        (options.match?.test(req.line) ?? true) &&
+        proxy.total() < (options.limit ?? Infinity);
       const kind = kinds[Math.floor(random() * kinds.length)];
       const where = random();
       const method = req.line.split(" ")[0];
