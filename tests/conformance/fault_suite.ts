@@ -384,6 +384,132 @@ export function faultSuite(options: FaultSuiteOptions): void {
       },
     );
   }
+  test(
+    `${name}: faults under load: ${LOAD_SMALL} concurrent small operations and ${LOAD_LARGE} large transfers at a ${
+      rate * 100
+    }% fault rate`,
+    { timeout: 600_000 },
+    async () => {
+      const source = await faultSource(factory, options, seed + 1, rate, only);
+      try {
+        await loadRun(source, options, name, limit);
+      } finally {
+        await source.close();
+      }
+    },
+  );
+}
+
+const LOAD_SMALL = 200;
+const LOAD_LARGE = 4;
+
+/**
+ * Under load: 200 small operations (1 KiB writes, reads, stats, listings) and 4
+ * large writes read back, all at once through the faults; then the same checks as
+ * the mix: typed errors only, exact bytes, nothing half-written or left behind, a
+ * time bound, and memory bounded by the transfers' parts (RSS sampled throughout).
+ */
+async function loadRun(
+  source: FaultSource,
+  options: FaultSuiteOptions,
+  name: string,
+  limit: number,
+): Promise<void> {
+  const { store, clean } = source;
+  const base = `${clean.path.replace(/\/$/, "")}/load`;
+  const random = seededRandom(99);
+  const small = (i: number) => `${base}/s/f${i}.bin`;
+  const seeded = Array.from({ length: 40 }, (_, i) => patternBytes(1024, 500 + i));
+  await Promise.all(seeded.map((d, i) => putBytes(clean, small(i), d)));
+  const errors: string[] = [];
+  const untyped: string[] = [];
+  const wrong: string[] = [];
+  const writes = new Map<string, Uint8Array>();
+  let ok = 0;
+  const rss = () =>
+    (globalThis as { process?: { memoryUsage(): { rss: number } } }).process
+      ?.memoryUsage().rss ?? 0;
+  const rss0 = rss();
+  let peak = rss0;
+  const sampler = setInterval(() => (peak = Math.max(peak, rss())), 50);
+  const started = Date.now();
+  const guard = async (what: string, f: () => Promise<void>) => {
+    try {
+      await f();
+      ok++;
+    } catch (e) {
+      if (e instanceof ArtifactStoreError) errors.push(`${what}: ${e.name}: ${e.message}`);
+      else untyped.push(`${what}: ${(e as Error)?.name}: ${(e as Error)?.message ?? e}`);
+    }
+  };
+  const ops: Promise<void>[] = [];
+  for (let i = 0; i < LOAD_SMALL; i++) {
+    const k = Math.floor(random() * 4);
+    const n = Math.floor(random() * seeded.length);
+    if (k === 0) {
+      const path = `${base}/w/f${i}.bin`;
+      const data = patternBytes(1024, 2000 + i);
+      writes.set(path, data);
+      ops.push(guard(`write ${path}`, () => putBytes(store, path, data)));
+    } else if (k === 1) {
+      ops.push(guard(`read ${small(n)}`, async () => {
+        const got = await getBytes(store, small(n));
+        if (!sameBytes(got, seeded[n])) wrong.push(`read ${small(n)}: ${got.length} bytes`);
+      }));
+    } else if (k === 2) {
+      ops.push(guard(`stat ${small(n)}`, async () => {
+        const st = await store.stat(small(n));
+        if (st.size !== 1024) wrong.push(`stat ${small(n)}: size ${st.size}`);
+      }));
+    } else {
+      ops.push(guard(`listdir ${base}/s`, async () => {
+        const names = await store.listdir(`${base}/s`);
+        if (names.length !== seeded.length) wrong.push(`listdir: ${names.length} names`);
+      }));
+    }
+  }
+  for (let j = 0; j < LOAD_LARGE; j++) {
+    const path = `${base}/l/big${j}.bin`;
+    const data = patternBytes(options.largeBytes + j, 3000 + j);
+    writes.set(path, data);
+    ops.push(guard(`large write and read ${path}`, async () => {
+      await putBytes(store, path, data);
+      const got = await getBytes(store, path);
+      if (!sameBytes(got, data)) wrong.push(`large read ${path}: ${got.length} bytes`);
+    }));
+  }
+  await Promise.all(ops);
+  clearInterval(sampler);
+  const ms = Date.now() - started;
+  // What was written is whole or absent, never part of it.
+  const half: string[] = [];
+  for (const [path, data] of writes) {
+    const now = await getBytes(clean, path).catch((
+      e,
+    ) => (e instanceof FileNotFoundError ? null : e));
+    if (now !== null && !sameBytes(now as Uint8Array, data)) half.push(`${path}: other bytes`);
+  }
+  const left = options.leftovers ? await options.leftovers(clean, base) : [];
+  await clean.rmtree(base).catch(() => {});
+  const b = store as unknown as { partSize?: number; concurrency?: number };
+  const bound = 256 * 2 ** 20 +
+    LOAD_LARGE * (b.partSize ?? 8 * 2 ** 20) * ((b.concurrency ?? 4) + 1);
+  const grew = peak - rss0;
+  console.log(
+    `fault suite ${name} under load [${runtimeName()}]: ${ok} of ${LOAD_SMALL + LOAD_LARGE} ` +
+      `succeeded, ${errors.length} failed typed, ${untyped.length} untyped, ${wrong.length} wrong ` +
+      `answers, ${half.length} half-written, ${left.length} left behind; ${source.total()} faults ` +
+      `in ${source.requests()} requests; ${ms} ms; RSS grew ${(grew / 2 ** 20).toFixed(0)} MiB ` +
+      `(bound ${(bound / 2 ** 20).toFixed(0)} MiB)`,
+  );
+  for (const line of errors.slice(0, 5)) console.log(`  failed typed: ${line}`);
+  assert.deepEqual(untyped, [], "every failure is typed");
+  assert.deepEqual(wrong, [], "every answer is right");
+  assert.deepEqual(half, [], "nothing is half-written");
+  assert.deepEqual(left, [], "nothing is left behind");
+  assert.ok(ms < limit * 4, `the load finished in ${ms} ms (bound ${limit * 4} ms)`);
+  if (rss0 > 0) assert.ok(grew <= bound, `RSS grew ${grew} bytes, more than ${bound}`);
+  assert.ok(source.total() > 0, "no fault was injected");
 }
 
 /** The faulty and the checking store, through the proxy or a faulty fetch. */
