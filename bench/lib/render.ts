@@ -23,6 +23,7 @@ import {
   smallSection,
 } from "./render/tables.ts";
 import { sizeSection } from "./render/size.ts";
+import { targetsSection } from "./render/targets.ts";
 
 /** Everything one run produced. */
 export interface BenchReport {
@@ -98,7 +99,8 @@ function gapsByCause(gaps: Gap[]): string {
     groups.set(c, [...(groups.get(c) ?? []), g]);
   }
   const order = [...groups.keys()].sort((x, y) =>
-    (x ? CAUSES.indexOf(x) : CAUSES.length) - (y ? CAUSES.indexOf(y) : CAUSES.length)
+    (x ? CAUSES.indexOf(x) : CAUSES.length) -
+    (y ? CAUSES.indexOf(y) : CAUSES.length)
   );
   let md = "";
   for (const c of order) {
@@ -122,7 +124,8 @@ export function renderPage(r: BenchReport): { markdown: string; svg: string } {
   const m = r.machine;
   // Other work at the start, or more runnable work during the run than the bench's own
   // (a child and an emulator: about two cores' worth).
-  const busy = m.load.start > m.cores * 0.5 || (m.load.mean ?? 0) > m.cores * 1.25;
+  const busy = m.load.start > m.cores * 0.5 ||
+    (m.load.mean ?? 0) > m.cores * 1.25;
   const caption = `${r.tier} tier, ${
     r.date.slice(0, 16).replace("T", " ")
   } UTC, ${m.cores} cores, ${m.cpu}; medians of ${r.runs} runs`;
@@ -182,6 +185,7 @@ Every measured case where Stowage is slower than the SDK, or more than 20% under
 
 `;
   md += gapsByCause(gaps);
+  md += `\n${targetsSection(ix)}\n`;
   for (
     const id of [
       "small",
