@@ -15,8 +15,8 @@ const e = azurite();
 const config = typeof e === "string" ? e : azureConfig(e, "faults", {
   partSize: MiB,
   retry: undefined,
-  timeoutMs: 5_000,
-  idleTimeoutMs: 2_000,
+  timeoutMs: 3_000,
+  idleTimeoutMs: 1_500,
 });
 
 /** Blob names below a prefix, with the uncommitted-only ones or without. */

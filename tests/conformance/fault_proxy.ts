@@ -19,7 +19,9 @@
 //   clean close;
 // - `chunked-cut`: the answer re-sent chunked, part of it, then a clean close
 //   without the terminating chunk;
-// - `duplicate`: the request is carried out twice; the second answer is sent;
+// - `duplicate`: the request is carried out twice; the second answer is sent. Only
+//   for idempotent methods (GET, HEAD, PUT, DELETE), the ones an intermediary may
+//   repeat on its own (RFC 9110, 9.2.2); a POST with this fault passes untouched;
 // - `stall-head`: no answer at all, the connection left open;
 // - `stall-body`: the head and up to `stallBytes` of the body, then nothing.
 // The body faults need an answer with a body; on one without (HEAD, 204, an empty
@@ -412,6 +414,17 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       if (kind === "stall-head") {
         count(kind, req);
         return; // the socket stays open until the client gives up
+      }
+      if (kind === "duplicate" && !["GET", "HEAD", "PUT", "DELETE"].includes(method)) {
+        // Not repeated: an intermediary may repeat only idempotent requests.
+        let a: Answer;
+        try {
+          a = await forward(upstream, req, body);
+        } catch {
+          return socket.destroy();
+        }
+        await passThrough(a);
+        continue;
       }
       let a: Answer;
       try {

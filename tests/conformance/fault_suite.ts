@@ -368,6 +368,9 @@ export function faultSuite(options: FaultSuiteOptions): void {
       for (const inv of Object.keys(v) as FaultInvariant[]) {
         for (const line of v[inv].slice(0, 5)) console.log(`  ${inv}: ${line}`);
       }
+      if (Object.values(v).some((x) => x.length) && r.recent.length) {
+        console.log(`  the last faults: ${r.recent.slice(-20).join("; ")}`);
+      }
       assert.ok(r.faults > 0, "no fault was injected");
     },
   );

@@ -17,8 +17,8 @@ const e = gcsEmulator();
 const config = typeof e === "string" ? e : emulatorConfig(e, "faults", {
   partSize: 16 * MiB,
   retry: undefined,
-  timeoutMs: 5_000,
-  idleTimeoutMs: 2_000,
+  timeoutMs: 3_000,
+  idleTimeoutMs: 1_500,
 });
 
 faultSuite({

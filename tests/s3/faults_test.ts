@@ -16,7 +16,7 @@ import { listMultipartUploads } from "../../flavors/s3/multipart.ts";
 import { MiB, s3Config, s3Emulator, TestS3Store } from "./_s3.ts";
 
 /** Short time limits, so that stalls cost seconds; retries as by default. */
-const TIMEOUTS = { retry: undefined, timeoutMs: 5_000, idleTimeoutMs: 2_000 };
+const TIMEOUTS = { retry: undefined, timeoutMs: 3_000, idleTimeoutMs: 1_500 };
 
 const cephEmulator = s3Emulator("ceph");
 

@@ -89,7 +89,7 @@ test("fault proxy: each fault breaks the exchange as it says", async () => {
       let outcome: string;
       try {
         const res = await defaultFetch(`${proxy.endpoint}/fixed?size=50000`, {
-          method: "POST",
+          method: "PUT",
           body: "x",
           signal: ac.signal,
         });
@@ -123,6 +123,22 @@ test("fault proxy: each fault breaks the exchange as it says", async () => {
       assert.equal(proxy.injected[kind], 1, kind);
       await proxy.close();
     }
+    // A POST is never repeated (RFC 9110: only idempotent requests may be).
+    const proxy = await startFaultProxy({
+      upstream: up.url,
+      seed: 5,
+      rate: 1,
+      kinds: ["duplicate"],
+    });
+    const before = up.hits.length;
+    const res = await defaultFetch(`${proxy.endpoint}/fixed?size=10`, {
+      method: "POST",
+      body: "x",
+    });
+    await res.arrayBuffer();
+    assert.equal(up.hits.length - before, 1);
+    assert.equal(proxy.injected.duplicate, 0);
+    await proxy.close();
   } finally {
     await up.close();
   }
