@@ -8,7 +8,7 @@
  * @module
  */
 
-import { FileNotFoundError, IntegrityError } from "../../src/errors.ts";
+import { ArtifactStoreError, FileNotFoundError, IntegrityError } from "../../src/errors.ts";
 import { md5, toHex } from "../../src/checksum.ts";
 import { bareEtag, encodeKeyPath, type HttpRequest, queryString } from "../../src/http/mod.ts";
 import { escapeXml, parseXml } from "../../src/xml.ts";
@@ -59,13 +59,28 @@ export async function createMultipartUpload(
   const since = Date.now();
   let uncertain = false;
   req.onRetry = (_, maybe) => uncertain ||= maybe;
-  const id = await client.http.sendAndRead(req, (text, res) => {
-    const id = parseXml(text).text("UploadId");
-    if (!id) throw okAnswerError(res.headers, req, "", "no UploadId in the answer");
-    return id;
-  });
-  if (uncertain) await abortLostUploads(client, key, id, since);
-  return id;
+  let answer: { id: string; date: number };
+  try {
+    answer = await client.http.sendAndRead(req, (text, res) => {
+      const id = parseXml(text).text("UploadId");
+      if (!id) throw okAnswerError(res.headers, req, "", "no UploadId in the answer");
+      return { id, date: Date.parse(res.headers.get("date") ?? "") };
+    });
+  } catch (err) {
+    // Given up after an answer was lost: what that attempt made goes too.
+    if (uncertain || (err instanceof ArtifactStoreError && err.uncertain)) {
+      await abortLostUploads(client, key, "", since, 60_000);
+    }
+    throw err;
+  }
+  if (uncertain) {
+    // The attempts, placed in the service's time by the answer's Date (1 s resolution).
+    const took = Date.now() - since;
+    const known = Number.isFinite(answer.date);
+    const start = known ? answer.date - took : since;
+    await abortLostUploads(client, key, answer.id, start, known ? 2_000 : 60_000);
+  }
+  return answer.id;
 }
 
 /**
@@ -291,28 +306,32 @@ export async function listMultipartUploads(
 }
 
 /**
- * After a CreateMultipartUpload whose first answer was lost and which was sent
- * again: aborts the uploads of exactly this key that the lost attempts made (begun
- * since `since`, less a minute of clock skew, other than `keep`), so that no empty
- * upload is left behind. Best effort: where the service cannot list uploads
- * (fauxqs), nothing is done.
+ * After a CreateMultipartUpload whose answer was lost (sent again, or given up):
+ * aborts the uploads of exactly this key that the lost attempts made — begun since
+ * `since` less `marginMs`, other than `keep` — so that no empty upload is left
+ * behind. The window is what keeps another writer's upload of the same key safe:
+ * with a server `Date` to place the attempts in the service's own time it is the
+ * attempts' duration and 2 s; without one, a minute of clock skew. Best effort:
+ * where the service cannot list uploads (fauxqs), nothing is done.
  *
  * @param client the client
  * @param key the object key
- * @param keep the upload that is in use
- * @param since when the first attempt started (ms since the epoch)
+ * @param keep the upload that is in use ("" for none)
+ * @param since when the first attempt started, ms since the epoch in the service's time where known
+ * @param marginMs how much earlier an upload may have begun and still be one of ours
  */
 async function abortLostUploads(
   client: S3Client,
   key: string,
   keep: string,
   since: number,
+  marginMs: number,
 ): Promise<void> {
   try {
     const uploads = await listMultipartUploads(client, key);
     for (const u of uploads) {
       if (u.key !== key || u.uploadId === keep) continue;
-      if (u.initiated !== undefined && u.initiated < since - 60_000) continue;
+      if (u.initiated !== undefined && u.initiated < since - marginMs) continue;
       await abortMultipartUpload(client, key, u.uploadId).catch(() => {});
     }
   } catch {

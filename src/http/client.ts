@@ -47,10 +47,10 @@ export interface HttpRequest {
   /** Set false for requests that must not be repeated (non-idempotent). */
   retry?: boolean;
   /**
-   * Called after each failed attempt that may be followed by another, with the
-   * error and whether any attempt so far may have been carried out by the service
-   * although its answer was lost (so that a caller can clean up what a lost
-   * answer left behind, e.g. a second multipart upload).
+   * Called after each failed attempt (before the next, or before the error is
+   * thrown), with the error and whether any attempt so far may have been carried
+   * out by the service although its answer was lost (so that a caller can clean up
+   * what a lost answer left behind, e.g. a second multipart upload).
    */
   onRetry?: (error: ArtifactStoreError, uncertain: boolean) => void;
 }
