@@ -384,7 +384,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         await write(answerHead(a, bodyless ? "as-is" : "length", true));
         if (!bodyless && a.body.length) await write(a.body);
       };
-      if (!proxy.enabled || !hit) {
+      // An intermediary may repeat only idempotent requests: a POST is not duplicated.
+      const repeatable = ["GET", "HEAD", "PUT", "DELETE"].includes(method);
+      if (!proxy.enabled || !hit || (kind === "duplicate" && !repeatable)) {
         let a: Answer;
         try {
           a = await forward(upstream, req, body);
@@ -414,17 +416,6 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       if (kind === "stall-head") {
         count(kind, req);
         return; // the socket stays open until the client gives up
-      }
-      if (kind === "duplicate" && !["GET", "HEAD", "PUT", "DELETE"].includes(method)) {
-        // Not repeated: an intermediary may repeat only idempotent requests.
-        let a: Answer;
-        try {
-          a = await forward(upstream, req, body);
-        } catch {
-          return socket.destroy();
-        }
-        await passThrough(a);
-        continue;
       }
       let a: Answer;
       try {

@@ -42,6 +42,17 @@ function ratioRow(
  */
 export function targetsSection(ix: Index): string {
   const rows: Row[] = [];
+  /** Stowage against the SDK on Node, in one section, for one backend and operation. */
+  const vsSdk = (target: string, where: string, q: Partial<Measurement>, min: number) => {
+    const base = { ...q, runtime: "node" };
+    rows.push(ratioRow(
+      target,
+      where,
+      ix.find({ ...base, client: "stowage" }),
+      ix.find({ ...base, client: "sdk" }),
+      min,
+    ));
+  };
   // Null server: Stowage's S3 flavor with its default integrity against raw fetch.
   for (const rt of RUNTIMES) {
     for (const [op, min] of [["write", 0.8], ["read", 0.95]] as const) {
@@ -54,160 +65,62 @@ export function targetsSection(ix: Index): string {
       ));
     }
   }
-  // 256 MiB (1 GiB with --full) transfers on Node against the SDK: null server and emulators.
-  for (
-    const b of ix.values("backend", { section: "nullsdk", client: "stowage" })
-  ) {
-    for (
-      const op of ix.values("op", {
-        section: "nullsdk",
-        backend: b,
-        client: "stowage",
-      })
-    ) {
-      if (!/MiB-1x$/.test(op) || /1KiB/.test(op)) continue;
-      rows.push(ratioRow(
-        "large transfers ≥ 1.2× the SDK on Node",
-        `null server, ${b} ${op}`,
-        ix.find({
-          section: "nullsdk",
-          backend: b,
-          client: "stowage",
-          op,
-          runtime: "node",
-        }),
-        ix.find({
-          section: "nullsdk",
-          backend: b,
-          client: "sdk",
-          op,
-          runtime: "node",
-        }),
-        1.2,
-      ));
+  // Transfers of 256 MiB (1 GiB with --full) and of 1 KiB on Node, against the SDK.
+  const LARGE = "large transfers ≥ 1.2× the SDK on Node";
+  const SMALL = "small put/get/stat ≥ 1.0× the SDK on Node";
+  const nullOps = (b: string) =>
+    ix.values("op", { section: "nullsdk", backend: b, client: "stowage" });
+  const backends = (section: string) => ix.values("backend", { section, client: "stowage" });
+  for (const b of backends("nullsdk")) {
+    for (const op of nullOps(b).filter((o) => /MiB-1x$/.test(o))) {
+      vsSdk(LARGE, `null server, ${b} ${op}`, { section: "nullsdk", backend: b, op }, 1.2);
     }
   }
-  for (
-    const b of ix.values("backend", { section: "large", client: "stowage" })
-  ) {
+  for (const b of backends("large")) {
     for (const op of ["write", "read"]) {
-      rows.push(ratioRow(
-        "large transfers ≥ 1.2× the SDK on Node",
-        `${b} emulator, ${op}`,
-        ix.find({
-          section: "large",
-          backend: b,
-          client: "stowage",
-          op,
-          runtime: "node",
-        }),
-        ix.find({
-          section: "large",
-          backend: b,
-          client: "sdk",
-          op,
-          runtime: "node",
-        }),
-        1.2,
-      ));
+      vsSdk(LARGE, `${b} emulator, ${op}`, { section: "large", backend: b, op }, 1.2);
     }
   }
-  // Small operations on Node against the SDK.
-  for (
-    const b of ix.values("backend", { section: "nullsdk", client: "stowage" })
-  ) {
-    for (
-      const op of ix.values("op", {
-        section: "nullsdk",
-        backend: b,
-        client: "stowage",
-      })
-    ) {
-      if (!/1KiB/.test(op)) continue;
-      rows.push(ratioRow(
-        "small put/get/stat ≥ 1.0× the SDK on Node",
-        `null server, ${b} ${op}`,
-        ix.find({
-          section: "nullsdk",
-          backend: b,
-          client: "stowage",
-          op,
-          runtime: "node",
-        }),
-        ix.find({
-          section: "nullsdk",
-          backend: b,
-          client: "sdk",
-          op,
-          runtime: "node",
-        }),
-        1,
-      ));
+  for (const b of backends("nullsdk")) {
+    for (const op of nullOps(b).filter((o) => /1KiB/.test(o))) {
+      vsSdk(SMALL, `null server, ${b} ${op}`, { section: "nullsdk", backend: b, op }, 1);
     }
   }
-  for (
-    const b of ix.values("backend", { section: "small", client: "stowage" })
-  ) {
+  for (const b of backends("small")) {
     for (
-      const m of ix.where({
-        section: "small",
-        backend: b,
-        client: "stowage",
-        runtime: "node",
-      })
+      const m of ix.where({ section: "small", backend: b, client: "stowage", runtime: "node" })
     ) {
-      rows.push(ratioRow(
-        "small put/get/stat ≥ 1.0× the SDK on Node",
-        `${b} emulator, ${m.op} ${m.mode === "c16" ? "×16" : "seq"}`,
-        m,
-        ix.find({
-          section: "small",
-          backend: b,
-          client: "sdk",
-          op: m.op,
-          mode: m.mode,
-          runtime: "node",
-        }),
-        1,
-      ));
+      const where = `${b} emulator, ${m.op} ${m.mode === "c16" ? "×16" : "seq"}`;
+      vsSdk(SMALL, where, { section: "small", backend: b, op: m.op, mode: m.mode }, 1);
     }
   }
   // Peak RSS of a streamed write: 64 MiB + part size × (concurrency + 1).
+  const rss = (m: Measurement, where: string, part: number, inFlight: number) => {
+    if (!m.rssMiB) return;
+    const bound = 64 + part * (inFlight + 1);
+    rows.push({
+      target: "peak RSS of a streamed write ≤ 64 MiB + part size × (concurrency + 1)",
+      where: `${where}, ${part} MiB × ${inFlight}, ${m.runtime}`,
+      measured: `${m.rssMiB.median.toFixed(0)} MiB (bound ${bound}; runtime alone ${
+        m.rssBaseMiB?.median.toFixed(0) ?? "?"
+      })`,
+      met: m.rssMiB.median <= bound,
+    });
+  };
   for (const m of ix.where({ section: "limit", client: "s3", op: "write" })) {
-    if (!m.rssMiB) continue;
-    const bound = 64 + 8 * (4 + 1);
-    rows.push({
-      target: "peak RSS of a streamed write ≤ 64 MiB + part size × (concurrency + 1)",
-      where: `null server, s3 flavor, 8 MiB × 4, ${m.runtime}`,
-      measured: `${m.rssMiB.median.toFixed(0)} MiB (bound ${bound}; runtime alone ${
-        m.rssBaseMiB?.median.toFixed(0) ?? "?"
-      })`,
-      met: m.rssMiB.median <= bound,
-    });
+    rss(m, "null server, s3 flavor", 8, 4);
   }
-  for (
-    const m of ix.where({ section: "large", client: "stowage", op: "write" })
-  ) {
+  for (const m of ix.where({ section: "large", client: "stowage", op: "write" })) {
     const t = /part (\d+) MiB × (\d+)/.exec(m.note ?? "");
-    if (!m.rssMiB || !t) continue;
-    const bound = 64 + Number(t[1]) * (Number(t[2]) + 1);
-    rows.push({
-      target: "peak RSS of a streamed write ≤ 64 MiB + part size × (concurrency + 1)",
-      where: `${m.backend} emulator, ${t[1]} MiB × ${t[2]}, ${m.runtime}`,
-      measured: `${m.rssMiB.median.toFixed(0)} MiB (bound ${bound}; runtime alone ${
-        m.rssBaseMiB?.median.toFixed(0) ?? "?"
-      })`,
-      met: m.rssMiB.median <= bound,
-    });
+    if (t) rss(m, `${m.backend} emulator`, Number(t[1]), Number(t[2]));
   }
   const measured = rows.filter((r) => r.met !== undefined);
   const met = measured.filter((r) => r.met).length;
+  const missing = rows.length - measured.length;
   return `## Targets
 
 Issue 13's targets, checked against this run (default settings: integrity on). ${met} of ${measured.length} measured targets are met${
-    rows.length > measured.length
-      ? `; ${rows.length - measured.length} were not measured in this run`
-      : ""
+    missing ? `; ${missing} were not measured in this run` : ""
   }. Each miss is in "Gaps and their causes" above with what was measured about it. Peak RSS includes the
 runtime's own baseline ("runtime alone").
 
