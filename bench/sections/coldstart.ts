@@ -12,6 +12,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import type { Context } from "../lib/context.ts";
 import { BENCH, ROOT, runProcess, runTask, type Runtime } from "../lib/spawn.ts";
+import { toolingImport } from "../../tests/_deps.ts";
 import { emptyResult, type Measurement, type SectionResult, summarize } from "../lib/stats.ts";
 import { slug, type Target, targetMissing, TARGETS } from "../lib/targets.ts";
 
@@ -24,7 +25,9 @@ export const tasks = {
    * not minified): `node-<slug>.src.mjs` (importing the TS sources) → `node-<slug>.mjs`.
    */
   async bundleForNode(a: { files: [string, string][] }): Promise<void> {
-    const esbuild = await import("esbuild");
+    // esbuild is a dev tool of the test suite (tests/tooling), not of the bench.
+    const mod = await import(toolingImport("esbuild", "lib/main.js"));
+    const esbuild = (mod.default ?? mod) as { build(o: Record<string, unknown>): Promise<unknown> };
     for (const [src, out] of a.files) {
       await esbuild.build({
         entryPoints: [src],

@@ -95,15 +95,19 @@ export function targetsSection(ix: Index): string {
     }
   }
   // Peak RSS of a streamed write: 64 MiB + part size × (concurrency + 1).
+  const grewPast = new Set<string>();
   const rss = (m: Measurement, where: string, part: number, inFlight: number) => {
     if (!m.rssMiB) return;
     const bound = 64 + part * (inFlight + 1);
+    const base = m.rssBaseMiB?.median;
+    const grew = base === undefined ? undefined : m.rssMiB.median - base;
+    if (grew !== undefined && grew > bound) grewPast.add(m.runtime);
     rows.push({
       target: "peak RSS of a streamed write ≤ 64 MiB + part size × (concurrency + 1)",
       where: `${where}, ${part} MiB × ${inFlight}, ${m.runtime}`,
       measured: `${m.rssMiB.median.toFixed(0)} MiB (bound ${bound}; runtime alone ${
-        m.rssBaseMiB?.median.toFixed(0) ?? "?"
-      })`,
+        base?.toFixed(0) ?? "?"
+      }, +${grew?.toFixed(0) ?? "?"} during the write)`,
       met: m.rssMiB.median <= bound,
     });
   };
@@ -121,8 +125,16 @@ export function targetsSection(ix: Index): string {
 
 Issue 13's targets, checked against this run (default settings: integrity on). ${met} of ${measured.length} measured targets are met${
     missing ? `; ${missing} were not measured in this run` : ""
-  }. Each miss is in "Gaps and their causes" above with what was measured about it. Peak RSS includes the
-runtime's own baseline ("runtime alone").
+  }. Each speed miss is in "Gaps and their causes" above with what was measured about it. Peak RSS
+is the whole process: it includes the runtime's own footprint with the module loaded ("runtime
+alone"), which on some runtimes is by itself near or above the bound's 64 MiB; the growth during the
+write is the part Stowage controls.${
+    grewPast.size
+      ? ` The write itself grew the process past the bound on ${
+        [...grewPast].join(", ")
+      }: why is not investigated yet.`
+      : ""
+  }
 
 ${
     table(
