@@ -72,7 +72,7 @@ export function targetsSection(ix: Index): string {
     ix.values("op", { section: "nullsdk", backend: b, client: "stowage" });
   const backends = (section: string) => ix.values("backend", { section, client: "stowage" });
   for (const b of backends("nullsdk")) {
-    for (const op of nullOps(b).filter((o) => /MiB-1x$/.test(o))) {
+    for (const op of nullOps(b).filter((o) => /[MG]iB-1x$/.test(o))) {
       vsSdk(LARGE, `null server, ${b} ${op}`, { section: "nullsdk", backend: b, op }, 1.2);
     }
   }
