@@ -190,10 +190,12 @@ t(
 );
 
 t(
-  "an unconditional write meeting a 503 is not retried by default: a clean typed error, nothing half-written",
+  "an unconditional write meeting a 503 is never sent again blindly: the retry is pinned to the generation seen",
   async () => {
     let fail = true;
+    const uploads: URL[] = [];
     const fetchFn = wrapFetch((url, init) => {
+      if (init?.method === "POST" && url.includes("/upload/")) uploads.push(new URL(url));
       if (fail && init?.method === "POST" && url.includes("/upload/")) {
         fail = false;
         return Promise.resolve(
@@ -208,14 +210,34 @@ t(
       emulatorConfig(emu!, "noretry", { fetch: fetchFn }),
     );
     const p = `${store.path}/w.txt`;
-    const err = await putText(store, p, "data").then(() => null, (x) => x);
+    await putText(store, p, "old");
+    uploads.length = 0;
+    fail = true;
+    // The first attempt is plain; after the 503 the store looks at the object (not
+    // ours) and sends the write again with ifGenerationMatch = the generation it saw.
+    await putText(store, p, "data");
+    assert.equal(await getText(store, p), "data");
+    assert.equal(uploads.length, 2, "one refused attempt, one pinned retry");
+    assert.equal(uploads[0].searchParams.get("ifGenerationMatch"), null);
+    assert.match(uploads[1].searchParams.get("ifGenerationMatch") ?? "", /^[1-9]\d*$/);
+    // A write to a new name is pinned to 0: it can only create.
+    uploads.length = 0;
+    fail = true;
+    await putText(store, `${store.path}/new.txt`, "n");
+    assert.equal(uploads[1].searchParams.get("ifGenerationMatch"), "0");
+    assert.equal(await getText(store, `${store.path}/new.txt`), "n");
+    // With retry: { maxRetries: 0 } the 503 is the caller's: a typed error, nothing written.
+    const once = new GcsArtifactStore(
+      emulatorConfig(emu!, "noretry", { fetch: fetchFn, retry: { maxRetries: 0 } }),
+    );
+    fail = true;
+    const q = `${once.path}/never.txt`;
+    const err = await putText(once, q, "data").then(() => null, (x) => x);
     assert.ok(
       err instanceof ArtifactStoreError && err.status === 503 && err.retryable,
       `${err}`,
     );
-    await assert.rejects(store.stat(p), FileNotFoundError);
-    await putText(store, p, "data"); // the caller may simply write again
-    assert.equal(await getText(store, p), "data");
+    await assert.rejects(once.stat(q), FileNotFoundError);
   },
 );
 
