@@ -25,6 +25,7 @@
 import { ArtifactStoreError } from "../errors.ts";
 import { Backoff, type RetryOptions } from "./backoff.ts";
 import { isNode } from "../_runtime.ts";
+import { concatBytes } from "../streams.ts";
 
 /** A request before signing. Bodies are bytes or text so they can be sent again. */
 export interface HttpRequest {
@@ -235,7 +236,11 @@ export class HttpClient {
             throw err;
           }
         }
-        const body = await readLimited(res, 64 * 1024);
+        const body = await readLimited(
+          res,
+          64 * 1024,
+          this.options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+        );
         error = this.options.mapError({
           status: res.status,
           headers: res.headers,
@@ -334,6 +339,7 @@ function parseRetryAfter(v: string | null): number | undefined {
  *
  * @param res the response
  * @param limit the most bytes to read
+ * @param idleMs the longest wait for the next bytes (default 30 s)
  * @returns the text
  *
  * @example
@@ -345,31 +351,22 @@ function parseRetryAfter(v: string | null): number | undefined {
 export async function readLimited(
   res: Response,
   limit: number,
+  idleMs = DEFAULT_IDLE_TIMEOUT_MS,
 ): Promise<string> {
   if (!res.body) return "";
-  const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
   try {
-    while (total < limit) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      total += value.length;
+    // A stalled error body must not hang the request: the idle bound ends the read.
+    for await (const chunk of idleRead(res.body, idleMs)) {
+      chunks.push(chunk);
+      total += chunk.length;
+      if (total >= limit) break;
     }
   } catch {
     // A broken error body is still an error; keep what arrived.
-  } finally {
-    reader.cancel().catch(() => {});
   }
-  const all = new Uint8Array(Math.min(total, limit));
-  let off = 0;
-  for (const c of chunks) {
-    const take = Math.min(c.length, all.length - off);
-    all.set(c.subarray(0, take), off);
-    off += take;
-  }
-  return new TextDecoder().decode(all);
+  return new TextDecoder().decode(concatBytes(chunks, total).subarray(0, limit));
 }
 
 /**
@@ -406,14 +403,7 @@ export async function readAnswer(
       throw new TypeError(`the answer ended after ${total} of its ${n} bytes`);
     }
   }
-  if (chunks.length === 1) return chunks[0];
-  const all = new Uint8Array(total);
-  let off = 0;
-  for (const c of chunks) {
-    all.set(c, off);
-    off += c.length;
-  }
-  return all;
+  return concatBytes(chunks, total);
 }
 
 /**

@@ -219,3 +219,28 @@ test("http answers: a download that stalls is resumed from its last byte after t
     await new Promise<void>((r) => server.close(() => r()));
   }
 });
+
+test("http answers: an error answer whose body stalls still ends, within the idle timeout", async () => {
+  const stalled: import("node:http").ServerResponse[] = [];
+  const server = createServer((req, res) => {
+    req.resume();
+    res.writeHead(503, { "content-length": 1000 });
+    res.write("service unavailable");
+    stalled.push(res); // and no more bytes
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  try {
+    const started = Date.now();
+    await assert.rejects(
+      client(300, 1).send({ method: "GET", url: `${base}/x`, path: "test://stall" }),
+      (err: unknown) => err instanceof ArtifactStoreError && err.status === 503,
+    );
+    assert.equal(stalled.length, 2, "the first attempt and one retry");
+    assert.ok(Date.now() - started < 5_000, `took ${Date.now() - started} ms`);
+  } finally {
+    for (const res of stalled) res.socket?.destroy();
+    server.closeAllConnections?.();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});
